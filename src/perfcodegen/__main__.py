@@ -1,0 +1,5 @@
+import sys
+
+from perfcodegen.cli import main
+
+sys.exit(main())

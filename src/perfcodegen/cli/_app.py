@@ -1,0 +1,32 @@
+"""The typer application shared by the command modules (each module adds its commands)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="perfcodegen",
+    help="Make LLM-written code correct first, then fast, and measure both honestly.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def print_json(data: Any) -> None:
+    """Print JSON to stdout, unstyled (machine-readable)."""
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@app.command()
+def version() -> None:
+    """Print the perfcodegen version."""
+    from perfcodegen import __version__
+
+    typer.echo(__version__)

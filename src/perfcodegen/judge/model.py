@@ -1,0 +1,192 @@
+"""Judge records: jobs in, results out.
+
+Everything here is plain, picklable pydantic data, so a job can be sent to a local fork
+server, a Ray worker or stored in SQLite unchanged. The judge never knows about prompts.
+"""
+
+from __future__ import annotations
+
+import statistics
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from perfcodegen.problems.model import TestCase
+
+
+class Verdict(str, Enum):
+    PASSED = "passed"
+    WRONG_ANSWER = "wrong_answer"
+    RUNTIME_ERROR = "runtime_error"
+    TIMEOUT = "timeout"
+    MEMORY_LIMIT = "memory_limit"
+    OUTPUT_LIMIT = "output_limit"
+    SYNTAX_ERROR = "syntax_error"
+    SANDBOX_ERROR = "sandbox_error"
+
+
+class MeasureMode(str, Enum):
+    CHECK = "check"
+    """Correctness only: each test once, no timing loop."""
+    WALL = "wall"
+    """Warm-up, then `repeats` timed runs per test (perf_counter) and CPU time."""
+    PAIRED = "paired"
+    """Several programs run alternately in the same child per test (ABAB...)."""
+    MEMORY = "memory"
+    """Peak memory per test (ru_maxrss minus the forked-child baseline); no timing."""
+    INSTRUCTIONS = "instructions"
+    """Deterministic per-test instruction counts (perf_event_open or callgrind)."""
+
+
+class Limits(BaseModel):
+    """Per-execution limits. Defaults suit HumanEval/MBPP; problems may override."""
+
+    model_config = ConfigDict(frozen=True)
+
+    wall_time_s: float = 10.0
+    """Wall-clock budget of one (program, test) execution, timed repeats included."""
+    cpu_time_s: float = 10.0
+    memory_mb: int = 2048
+    """Address-space limit of the child."""
+    max_processes: int = 1
+    """Processes/threads the candidate may create beyond itself (fork bombs stop here)."""
+    file_size_mb: int = 16
+    output_bytes: int = 1_000_000
+    """Captured stdout/stderr per execution; more is truncated and reported."""
+
+
+class CompareOptions(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    float_rel_tol: float = 1e-6
+    float_abs_tol: float = 1e-6
+    """Defaults follow EvalPlus (atol from the test when given)."""
+    strict_types: bool = True
+    """True: an int is not equal to a str/float of the same value except where numeric."""
+    ignore_trailing_whitespace: bool = True
+    """stdout: strip trailing whitespace on each line and trailing blank lines (Judge0's rule)."""
+    ignore_all_whitespace: bool = False
+
+
+class JudgeJob(BaseModel):
+    """One program (or several, in paired mode) against a list of tests."""
+
+    job_id: str
+    programs: list[str]
+    """Complete program sources. One normally; two or more in PAIRED mode."""
+    entry_point: str | None = None
+    """Function to call for CALL/ASSERT tests; None for stdin/stdout programs."""
+    tests: list[TestCase]
+    test_setup: str = ""
+    mode: MeasureMode = MeasureMode.CHECK
+    repeats: int = 12
+    warmup: int = 1
+    limits: Limits = Field(default_factory=Limits)
+    compare: CompareOptions = Field(default_factory=CompareOptions)
+    stop_at_first_failure: bool = True
+    """CHECK mode: stop a program at its first failing test (faster feedback)."""
+
+
+class TestOutcome(BaseModel):
+    """One program on one test."""
+
+    __test__ = False
+    index: int
+    verdict: Verdict
+    times_s: list[float] = Field(default_factory=list)
+    """Timed runs (wall, perf_counter), warm-up excluded."""
+    cpu_s: float | None = None
+    peak_memory_kb: int | None = None
+    instructions: int | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+    traceback_tail: str | None = None
+    actual: str | None = None
+    """repr of the actual value / stdout, truncated."""
+    expected: str | None = None
+    output_truncated: bool = False
+
+    @property
+    def trimmed_mean_s(self) -> float | None:
+        return trimmed_mean(self.times_s)
+
+    @property
+    def median_s(self) -> float | None:
+        return statistics.median(self.times_s) if self.times_s else None
+
+    @property
+    def min_s(self) -> float | None:
+        return min(self.times_s) if self.times_s else None
+
+    @property
+    def cv(self) -> float | None:
+        if len(self.times_s) < 2:
+            return None
+        mean = statistics.fmean(self.times_s)
+        return statistics.stdev(self.times_s) / mean if mean > 0 else None
+
+
+class ProgramResult(BaseModel):
+    """One program on all tests of a job."""
+
+    verdict: Verdict
+    passed: int
+    total: int
+    tests: list[TestOutcome] = Field(default_factory=list)
+    error_type: str | None = None
+    """Program-level failure (syntax error, crash at import, sandbox error)."""
+    error_message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict is Verdict.PASSED
+
+    @property
+    def first_failure(self) -> TestOutcome | None:
+        return next((t for t in self.tests if t.verdict is not Verdict.PASSED), None)
+
+    @property
+    def total_time_s(self) -> float | None:
+        """Sum over tests of the trimmed mean (the papers' program runtime, Eq. 1 and 4)."""
+        means = [t.trimmed_mean_s for t in self.tests]
+        if not means or any(m is None for m in means):
+            return None
+        return sum(m for m in means if m is not None)
+
+    @property
+    def total_instructions(self) -> int | None:
+        counts = [t.instructions for t in self.tests]
+        if not counts or any(c is None for c in counts):
+            return None
+        return sum(c for c in counts if c is not None)
+
+    @property
+    def peak_memory_kb(self) -> int | None:
+        peaks = [t.peak_memory_kb for t in self.tests if t.peak_memory_kb is not None]
+        return max(peaks) if peaks else None
+
+
+class JudgeResult(BaseModel):
+    job_id: str
+    mode: MeasureMode
+    programs: list[ProgramResult]
+    """Same order as JudgeJob.programs."""
+    paired_ratios: list[float] | None = None
+    """PAIRED mode with 2 programs: per-test ratio time(programs[0]) / time(programs[1])."""
+    elapsed_s: float = 0.0
+    notes: list[str] = Field(default_factory=list)
+    """Things the user should know (e.g. 'network isolation unavailable')."""
+
+    @property
+    def result(self) -> ProgramResult:
+        return self.programs[0]
+
+
+def trimmed_mean(values: list[float]) -> float | None:
+    """Mean after dropping one min and one max (the papers' statistic, Eq. 1)."""
+    if not values:
+        return None
+    if len(values) <= 2:
+        return statistics.fmean(values)
+    ordered = sorted(values)
+    return statistics.fmean(ordered[1:-1])

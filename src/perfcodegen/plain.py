@@ -1,0 +1,84 @@
+"""A lossless JSON encoding for the plain Python values that tests exchange.
+
+Test arguments and expected values are plain data (None, bool, int, float, str, bytes,
+list, tuple, dict, set, frozenset, complex). JSON alone would turn tuples into lists,
+sets into errors and ``inf`` into invalid JSON, which changes what a test means. This
+module tags those values so that ``decode(encode(x)) == x`` with types preserved.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from typing import Any
+
+_TAG = "__py__"
+
+
+def encode(value: Any) -> Any:
+    """Turn a plain Python value into JSON-compatible data, tagging what JSON cannot hold."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        return {_TAG: "float", "v": repr(value)}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if isinstance(value, tuple):
+        return {_TAG: "tuple", "v": [encode(v) for v in value]}
+    if isinstance(value, (set, frozenset)):
+        kind = "set" if isinstance(value, set) else "frozenset"
+        items = sorted((encode(v) for v in value), key=repr)
+        return {_TAG: kind, "v": items}
+    if isinstance(value, dict):
+        if all(isinstance(k, str) for k in value) and _TAG not in value:
+            return {k: encode(v) for k, v in value.items()}
+        return {_TAG: "dict", "v": [[encode(k), encode(v)] for k, v in value.items()]}
+    if isinstance(value, bytes):
+        return {_TAG: "bytes", "v": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, complex):
+        return {_TAG: "complex", "v": [encode(value.real), encode(value.imag)]}
+    raise TypeError(f"not a plain value: {type(value).__name__}")
+
+
+def decode(data: Any) -> Any:
+    """Inverse of :func:`encode`."""
+    if isinstance(data, list):
+        return [decode(v) for v in data]
+    if isinstance(data, dict):
+        tag = data.get(_TAG)
+        if tag is None:
+            return {k: decode(v) for k, v in data.items()}
+        payload = data["v"]
+        if tag == "float":
+            return float(payload)
+        if tag == "tuple":
+            return tuple(decode(v) for v in payload)
+        if tag == "set":
+            return {decode(v) for v in payload}
+        if tag == "frozenset":
+            return frozenset(decode(v) for v in payload)
+        if tag == "dict":
+            return {decode(k): decode(v) for k, v in payload}
+        if tag == "bytes":
+            return base64.b64decode(payload)
+        if tag == "complex":
+            return complex(decode(payload[0]), decode(payload[1]))
+        raise ValueError(f"unknown plain-value tag {tag!r}")
+    return data
+
+
+def is_plain(value: Any, _depth: int = 0) -> bool:
+    """True when ``value`` is built only from plain types (what a sandboxed child may return)."""
+    if _depth > 200:
+        return False
+    if value is None or type(value) in (bool, int, float, str, bytes, complex):
+        return True
+    if type(value) in (list, tuple, set, frozenset):
+        return all(is_plain(v, _depth + 1) for v in value)
+    if type(value) is dict:
+        return all(is_plain(k, _depth + 1) and is_plain(v, _depth + 1) for k, v in value.items())
+    return False

@@ -1,0 +1,3 @@
+"""Imports every loader module so that each registers itself."""
+
+from __future__ import annotations
