@@ -1,3 +1,5 @@
-"""Imports every loader module so that each registers itself."""
+"""Imports every loader module so that each registers itself (explicit, no import magic)."""
 
 from __future__ import annotations
+
+from perfcodegen.problems import apps, custom, ecco, humaneval, mbpp, pie  # noqa: F401

@@ -1,0 +1,90 @@
+"""Reading benchmark files with errors that name the file, line and field.
+
+Shared by every loader: JSON Lines (optionally gzipped), JSON, CSV, and the Hugging Face hub
+through `datasets` (extra `hub`) with a pinned revision.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from perfcodegen.errors import DataError, require
+
+
+def open_text(path: Path) -> IO[str]:
+    """Open a text file, transparently gunzipping `*.gz`."""
+    if not path.exists():
+        raise DataError(f"dataset file not found: {path}")
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
+    return path.open(encoding="utf-8")
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (line number, object) for each non-blank line; a bad line names file and line."""
+    with open_text(path) as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+            if not isinstance(row, dict):
+                raise DataError(f"{path}:{lineno}: expected a JSON object, got {type(row).__name__}")
+            yield lineno, row
+
+
+def read_json(path: Path) -> Any:
+    with open_text(path) as fh:
+        try:
+            return json.load(fh)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}: not valid JSON at line {exc.lineno} ({exc.msg})") from None
+
+
+def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    csv.field_size_limit(1 << 30)
+    with open_text(path) as fh:
+        for index, row in enumerate(csv.DictReader(fh), start=1):
+            yield index, row
+
+
+def field(row: Mapping[str, Any], name: str, where: str, kind: type | tuple[type, ...] = str) -> Any:
+    """Get a required field, or raise a DataError naming where and which field."""
+    if name not in row or row[name] is None:
+        raise DataError(f"{where}: missing field {name!r}")
+    value = row[name]
+    if not isinstance(value, kind):
+        expected = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise DataError(f"{where}: field {name!r} should be {expected}, got {type(value).__name__}")
+    return value
+
+
+def load_hub(dataset_id: str, *, name: str | None, split: str, revision: str | None) -> list[dict[str, Any]]:
+    """Load a dataset split from the Hugging Face hub (extra `hub`); offline-friendly errors."""
+    datasets = require("datasets", "hub")
+    try:
+        ds = datasets.load_dataset(dataset_id, name, split=split, revision=revision)  # type: ignore[attr-defined]
+    except Exception as exc:  # network, auth, missing split: all user-facing
+        raise DataError(
+            f"could not load {dataset_id!r} (config {name!r}, split {split!r}) from the hub: {exc}. "
+            "Pass --data PATH to read a local copy instead."
+        ) from None
+    return [dict(row) for row in ds]
+
+
+def shared_data_dir() -> Path | None:
+    """`../shared/data` next to the checkout when present (tests and benches only)."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent.parent / "shared" / "data"
+        if (parent / "pyproject.toml").exists() and candidate.is_dir():
+            return candidate
+    return None

@@ -1,0 +1,1 @@
+"""Loader: apps (to be written)."""

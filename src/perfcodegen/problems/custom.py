@@ -1,0 +1,1 @@
+"""Loader: custom (to be written)."""

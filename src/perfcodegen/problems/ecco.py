@@ -1,0 +1,1 @@
+"""Loader: ecco (to be written)."""

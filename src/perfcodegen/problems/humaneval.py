@@ -1,0 +1,1 @@
+"""Loader: humaneval (to be written)."""

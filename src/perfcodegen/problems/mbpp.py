@@ -1,0 +1,1 @@
+"""Loader: mbpp (to be written)."""

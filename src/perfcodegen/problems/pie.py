@@ -1,0 +1,1 @@
+"""Loader: pie (to be written)."""
