@@ -1,0 +1,244 @@
+"""What a method sees of the world while it works on one problem.
+
+A `ProblemSession` gives a method three things: ask the model, check/time a candidate in the
+judge, and record candidates. Every model call and judge job is memoized in the run store
+under a deterministic key, so a resumed run replays finished work instead of redoing it and
+reaches exactly the same decisions. Methods never touch subprocesses or the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from perfcodegen.config import RunConfig
+from perfcodegen.judge.model import (
+    JudgeJob,
+    JudgeResult,
+    Limits,
+    MeasureMode,
+    ProgramResult,
+    TestOutcome,
+)
+from perfcodegen.llm.extract import extract_code
+from perfcodegen.llm.model import ChatMessage, GenerateConfig, ModelOutput, ModelProvider, RequestContext
+from perfcodegen.methods.judging import JudgeService
+from perfcodegen.problems.model import Problem, TestCase
+from perfcodegen.store import CallRecord, CandidateRecord, RunStore
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """An immutable chat transcript; methods extend it turn by turn."""
+
+    messages: tuple[ChatMessage, ...] = ()
+
+    def user(self, content: str) -> Conversation:
+        return Conversation((*self.messages, ChatMessage(role="user", content=content)))
+
+    def assistant(self, content: str) -> Conversation:
+        return Conversation((*self.messages, ChatMessage(role="assistant", content=content)))
+
+    def system(self, content: str) -> Conversation:
+        return Conversation((ChatMessage(role="system", content=content), *self.messages))
+
+    @property
+    def last(self) -> str:
+        return self.messages[-1].content if self.messages else ""
+
+
+@dataclass
+class Candidate:
+    """A program a method produced, with the conversation that produced it."""
+
+    record: CandidateRecord
+    conversation: Conversation
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def code(self) -> str | None:
+        return self.record.code
+
+    @property
+    def key(self) -> str:
+        """The id within its problem, e.g. 's3.c1.p2' (sample 3, fixed, 2nd speed-up)."""
+        return self.record.id.rsplit("#", 1)[1]
+
+    @property
+    def sample_index(self) -> int:
+        return self.record.sample_index
+
+
+@dataclass
+class ProblemSession:
+    problem: Problem
+    config: RunConfig
+    store: RunStore
+    model: ModelProvider
+    refine_model: ModelProvider
+    judge: JudgeService
+    method: str
+    candidates: list[Candidate] = field(default_factory=list)
+
+    # -- tests -----------------------------------------------------------------------------
+    @property
+    def feedback_tests(self) -> list[TestCase]:
+        """Tests the model may see and the method may use for its decisions."""
+        if self.config.feedback_tests == "public":
+            public = self.problem.public_tests
+            return public or self.problem.tests[:1]
+        return self.problem.tests
+
+    # -- model -----------------------------------------------------------------------------
+    async def ask(
+        self,
+        conversation: Conversation,
+        *,
+        key: str,
+        purpose: str,
+        sample_index: int,
+        candidate_id: str | None = None,
+        greedy: bool = False,
+    ) -> ModelOutput:
+        """One model turn, memoized under `problem id | key` in the run store."""
+        full_key = f"{self.problem.id}|{key}"
+        recorded = self.store.get_call(full_key)
+        if recorded is not None:
+            return recorded.output
+        provider = self.model if purpose == "sample" else self.refine_model
+        params = GenerateConfig(
+            temperature=0.0 if greedy else self.config.temperature,
+            top_p=1.0 if greedy else self.config.top_p,
+            max_tokens=self.config.max_tokens,
+            seed=self.config.seed,
+        )
+        context = RequestContext(task_id=self.problem.id, sample_index=sample_index, purpose=purpose)
+        output = await provider.generate(list(conversation.messages), params, context)
+        self.store.put_call(
+            CallRecord(
+                key=full_key,
+                problem_id=self.problem.id,
+                candidate_id=candidate_id,
+                purpose=purpose,
+                model=provider.name,
+                messages=list(conversation.messages),
+                output=output,
+            )
+        )
+        return output
+
+    # -- candidates ------------------------------------------------------------------------
+    def add_candidate(
+        self,
+        candidate_id: str,
+        reply: str,
+        conversation: Conversation,
+        *,
+        sample_index: int,
+        phase: str,
+        round: int = 0,
+        parent: Candidate | None = None,
+    ) -> Candidate:
+        """Extract the program from a reply and record it (a reply without code is recorded too)."""
+        extracted = extract_code(reply, prompt=self.problem.prompt, entry_point=self.problem.entry_point)
+        record = CandidateRecord(
+            id=f"{self.problem.id}#{candidate_id}",
+            problem_id=self.problem.id,
+            sample_index=sample_index,
+            parent_id=parent.id if parent else None,
+            phase=phase,
+            round=round,
+            method=self.method,
+            code=extracted.code if extracted.ok else None,
+            parse_error=None if extracted.ok else (extracted.reason or "no code in reply"),
+        )
+        self.store.put_candidate(record)
+        candidate = Candidate(record=record, conversation=conversation)
+        self.candidates.append(candidate)
+        return candidate
+
+    def save(self, candidate: Candidate) -> None:
+        self.store.put_candidate(candidate.record)
+
+    # -- judge -----------------------------------------------------------------------------
+    async def check(self, candidate: Candidate, tests: list[TestCase] | None = None) -> ProgramResult:
+        """Correctness on the feedback tests (or the given ones); stops at the first failure."""
+        if candidate.code is None:
+            return _unparsed(candidate, len(tests or self.feedback_tests))
+        result = await self.run_job(
+            [candidate.code], tests if tests is not None else self.feedback_tests,
+            MeasureMode.CHECK, candidate_id=candidate.id,
+        )
+        return result.result
+
+    async def time(self, candidate: Candidate) -> ProgramResult:
+        """E timed runs per feedback test (WALL), for the method's own decisions."""
+        assert candidate.code is not None
+        result = await self.run_job(
+            [candidate.code], self.feedback_tests, MeasureMode.WALL, candidate_id=candidate.id
+        )
+        return result.result
+
+    async def costliest_test(self, candidate: Candidate) -> tuple[TestCase, TestOutcome] | None:
+        """PerfCodeGen Eq. 1-2: the feedback test with the largest trimmed-mean time."""
+        timed = await self.time(candidate)
+        if not timed.ok or not timed.tests:
+            return None
+        outcome = max(timed.tests, key=lambda t: t.trimmed_mean_s or 0.0)
+        return self.feedback_tests[outcome.index], outcome
+
+    async def run_job(
+        self,
+        programs: list[str],
+        tests: list[TestCase],
+        mode: MeasureMode,
+        *,
+        candidate_id: str | None = None,
+        stop_at_first_failure: bool = True,
+    ) -> JudgeResult:
+        """Run (or replay) a judge job; content-addressed so equal work is done once."""
+        job = JudgeJob(
+            job_id="",
+            programs=programs,
+            entry_point=self.problem.entry_point,
+            tests=tests,
+            test_setup=self.problem.test_setup,
+            mode=mode,
+            repeats=self.config.repeats,
+            limits=self.limits,
+            stop_at_first_failure=stop_at_first_failure and mode is MeasureMode.CHECK,
+        )
+        key = _job_key(job)
+        job = job.model_copy(update={"job_id": key[:16]})
+        recorded = self.store.get_judge(key)
+        if recorded is not None:
+            return recorded
+        result = await self.judge.run(job)
+        self.store.put_judge(key, self.problem.id, candidate_id, job, result)
+        return result
+
+    @property
+    def limits(self) -> Limits:
+        return self.judge.limits_for(self.problem)
+
+
+def _unparsed(candidate: Candidate, total: int) -> ProgramResult:
+    from perfcodegen.judge.model import Verdict
+
+    return ProgramResult(
+        verdict=Verdict.SYNTAX_ERROR,
+        passed=0,
+        total=total,
+        error_type="NoCode",
+        error_message=candidate.record.parse_error or "the reply contains no program",
+    )
+
+
+def _job_key(job: JudgeJob) -> str:
+    payload = job.model_dump(mode="json", exclude={"job_id"})
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return f"{job.mode.value}:{digest}"
