@@ -1,0 +1,115 @@
+"""`perfcodegen report` and `perfcodegen compare`: score finished runs and print tables."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from perfcodegen.cli._app import app, console, err_console
+from perfcodegen.errors import PerfCodegenError
+from perfcodegen.metrics.run import RunData, load_run
+from perfcodegen.metrics.stats import DEFAULT_RESAMPLES
+from perfcodegen.report import (
+    build_compare_report,
+    build_run_reports,
+    compare_tables,
+    markdown,
+    print_tables,
+    run_tables,
+    to_json,
+    write_compare_html,
+    write_run_html,
+)
+
+RunsArg = Annotated[list[Path], typer.Argument(help="Run directories (runs/<name>).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+MarkdownOpt = Annotated[bool, typer.Option("--markdown", help="Print GitHub Markdown tables.")]
+HtmlOpt = Annotated[
+    Path | None, typer.Option("--html", help="Also write an HTML report with plots to FILE.")
+]
+KOpt = Annotated[
+    str | None,
+    typer.Option("--k", help="Budgets for Best@k, e.g. '1,8' (default: 1, 8, 20 up to k)."),
+]
+SubsetOpt = Annotated[
+    bool,
+    typer.Option(
+        "--common-subset",
+        help="%Opt and Speedup only on problems every run (and view) solved, as the paper does.",
+    ),
+]
+
+
+def parse_ks(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise PerfCodegenError(
+            f"--k takes comma-separated integers, e.g. '1,8' (got {text!r})"
+        ) from None
+
+
+def load_runs(paths: list[Path]) -> list[RunData]:
+    """Load every run; runs sharing a name are told apart by their directory."""
+    runs = [load_run(path) for path in paths]
+    repeated = {name for name, count in Counter(r.name for r in runs).items() if count > 1}
+    return [dataclasses.replace(r, name=str(r.path)) if r.name in repeated else r for r in runs]
+
+
+@app.command()
+def report(
+    runs: RunsArg,
+    json_output: JsonOpt = False,
+    markdown_output: MarkdownOpt = False,
+    html: HtmlOpt = None,
+    k: KOpt = None,
+    common_subset: SubsetOpt = False,
+) -> None:
+    """Table I (Base vs the method per k) and/or ECCO tables for each run, with costs."""
+    reports = build_run_reports(load_runs(runs), parse_ks(k), common_subset)
+    if html is not None:
+        write_run_html(reports, html)
+        err_console.print(f"wrote {html}", highlight=False)
+    if json_output:
+        typer.echo(to_json(reports))
+        return
+    tables = [table for r in reports for table in run_tables(r)]
+    if markdown_output:
+        typer.echo(markdown(tables), nl=False)
+    else:
+        print_tables(tables, console)
+
+
+@app.command()
+def compare(
+    runs: RunsArg,
+    json_output: JsonOpt = False,
+    markdown_output: MarkdownOpt = False,
+    html: HtmlOpt = None,
+    k: KOpt = None,
+    common_subset: SubsetOpt = False,
+    resamples: Annotated[
+        int, typer.Option("--resamples", min=1, help="Bootstrap resamples.")
+    ] = DEFAULT_RESAMPLES,
+    seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
+) -> None:
+    """Table II style (%Opt, delta vs the first run, Speedup) and ECCO tables, with z-tests
+    against the first run and bootstrap confidence intervals."""
+    result = build_compare_report(load_runs(runs), parse_ks(k), common_subset, resamples, seed)
+    if html is not None:
+        write_compare_html(result, html)
+        err_console.print(f"wrote {html}", highlight=False)
+    if json_output:
+        typer.echo(to_json(result))
+        return
+    tables = compare_tables(result)
+    if markdown_output:
+        typer.echo(markdown(tables), nl=False)
+    else:
+        print_tables(tables, console)

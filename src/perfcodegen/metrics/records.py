@@ -1,0 +1,63 @@
+"""What a finished problem leaves behind for scoring: its candidates with their final timings.
+
+The pipeline stores ``ProblemOutcome.model_dump(mode="json")`` as a ``ProblemRecord``'s
+``result``; every metric is a pure function over these records.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+SAMPLE_PHASE = "sample"
+CORRECTNESS_PHASE = "correctness"
+PERFORMANCE_PHASE = "performance"
+
+
+class CandidateOutcome(BaseModel):
+    """One program of a problem, judged; times come from the final paired timing session."""
+
+    candidate_id: str
+    sample_index: int
+    """Root sample it descends from (Best@k keeps candidates with sample_index < k)."""
+    phase: str
+    """'sample' | 'correctness' | 'performance' | method-specific refinement phases."""
+    round: int = 0
+    correct: bool
+    time_s: float | None = None
+    """Total over tests of trimmed-mean times (Eq. 1 summed over tests)."""
+    per_test_s: list[float] | None = None
+    memory_kb: int | None = None
+
+    @property
+    def is_refinement(self) -> bool:
+        """A performance-style refinement: any phase other than 'sample' and 'correctness'."""
+        return self.phase not in (SAMPLE_PHASE, CORRECTNESS_PHASE)
+
+
+class ProblemOutcome(BaseModel):
+    problem_id: str
+    reference_time_s: float | None = None
+    """Fastest reference, timed in the same paired session as the candidates."""
+    reference_per_test_s: list[float] | None = None
+    reference_memory_kb: int | None = None
+    input_time_s: float | None = None
+    """History-based editing: the input (slow) program."""
+    input_memory_kb: int | None = None
+    input_correct: bool | None = None
+    spectrum_time_s: list[float] | None = None
+    """ECCO NL generation: the human solutions' times."""
+    spectrum_memory_kb: list[float] | None = None
+    spectrum_source: str | None = None
+    """'measured' (re-run on this machine) | 'dataset' (figures from the dataset)."""
+    candidates: list[CandidateOutcome]
+    final_candidate_id: str | None = None
+    model_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def samples_drawn(self) -> int:
+        return sum(1 for c in self.candidates if c.phase == SAMPLE_PHASE)
+
+    def candidate(self, candidate_id: str) -> CandidateOutcome | None:
+        return next((c for c in self.candidates if c.candidate_id == candidate_id), None)

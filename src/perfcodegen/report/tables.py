@@ -1,0 +1,172 @@
+"""Reports as plain tables of strings, rendered alike on the terminal, in Markdown and HTML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from perfcodegen.metrics.bestk import BestKMetrics
+from perfcodegen.metrics.cost import Cost
+from perfcodegen.metrics.ecco import EditMetrics, GenerationMetrics
+from perfcodegen.metrics.stats import ConfidenceInterval, ZTest
+from perfcodegen.report.build import BestKRow, CompareReport, EccoEntry, RunReport
+
+MISSING = "–"
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    notes: list[str] = field(default_factory=list)
+
+
+def fmt(value: float | None, digits: int = 2) -> str:
+    return MISSING if value is None else f"{value:.{digits}f}"
+
+
+def fmt_delta(value: float | None) -> str:
+    return "" if value is None else f" ({value:+.2f})"
+
+
+def fmt_z(test: ZTest | None) -> str:
+    return MISSING if test is None else f"z={test.z:.3f} p={test.p_value:.3g}"
+
+
+def fmt_ci(interval: ConfidenceInterval | None) -> str:
+    return MISSING if interval is None else f"[{interval.low:.2f}, {interval.high:.2f}]"
+
+
+def _best_k_cells(metrics: BestKMetrics, base: BestKMetrics | None) -> list[str]:
+    opt_delta = None if base is None else metrics.opt_pct - base.opt_pct
+    correct_delta = None if base is None else metrics.correct_pct - base.correct_pct
+    return [
+        fmt(metrics.opt_pct) + fmt_delta(opt_delta),
+        fmt(metrics.correct_pct) + fmt_delta(correct_delta),
+        fmt(metrics.speedup),
+        fmt(metrics.pass_at_k_pct),
+    ]
+
+
+def best_k_table(report: RunReport) -> Table:
+    """Table I: rows Base and the method; per k %Opt (+delta), %Correct (+delta), Speedup, pass@k."""
+    columns = ["Method"]
+    for row in report.best_k:
+        k = row.k
+        columns += [f"%Opt@{k}", f"%Correct@{k}", f"Speedup@{k}", f"pass@{k}"]
+    base_cells = ["Base"]
+    method_cells = [report.method]
+    for row in report.best_k:
+        base_cells += _best_k_cells(row.base, None)
+        if row.method is not None:
+            method_cells += _best_k_cells(row.method, row.base)
+    rows = [base_cells] + ([method_cells] if len(method_cells) > 1 else [])
+    return Table(f"{report.name}: Best@k (Table I)", columns, rows, _significance(report.best_k))
+
+
+def _significance(rows: list[BestKRow]) -> list[str]:
+    lines = [
+        f"k={row.k}: Base vs method, %Opt {fmt_z(row.opt_test)}; %Correct {fmt_z(row.correct_test)}"
+        for row in rows
+        if row.opt_test is not None
+    ]
+    if lines:
+        lines.append(
+            "Pooled two-proportion z-test (Section VIII-E); negative z: the method is better."
+        )
+    return lines
+
+
+def edit_columns() -> list[str]:
+    return ["pass@1", "speedup", "memory reduction", "%runtime opt", "%memory opt", "pairs"]
+
+
+def generation_columns() -> list[str]:
+    return ["pass@1", "runtime%", "memory%", "programs"]
+
+
+def edit_cells(e: EditMetrics) -> list[str]:
+    return [
+        fmt(e.pass_at_1_pct),
+        fmt(e.speedup),
+        fmt(e.memory_reduction),
+        fmt(e.runtime_optimized_pct),
+        fmt(e.memory_optimized_pct),
+        str(e.speedup_pairs),
+    ]
+
+
+def generation_cells(g: GenerationMetrics) -> list[str]:
+    return [fmt(g.pass_at_1_pct), fmt(g.runtime_pct), fmt(g.memory_pct), str(g.runtime_programs)]
+
+
+def ecco_cells(entry: EccoEntry) -> list[str]:
+    if entry.edit is not None:
+        return edit_cells(entry.edit)
+    return generation_cells(entry.generation) if entry.generation is not None else []
+
+
+def cost_table(costs: dict[str, Cost]) -> Table:
+    columns = ["Run", "problems", "model calls", "calls/problem", "prompt tok", "completion tok"]
+    rows = [
+        [
+            name,
+            str(c.problems),
+            str(c.model_calls),
+            fmt(c.calls_per_problem),
+            str(c.prompt_tokens),
+            str(c.completion_tokens),
+        ]
+        for name, c in costs.items()
+    ]
+    return Table("Cost", columns, rows)
+
+
+def run_tables(report: RunReport) -> list[Table]:
+    tables = []
+    if report.best_k:
+        tables.append(best_k_table(report))
+    if report.edit is not None:
+        title = f"{report.name}: history-based editing (ECCO)"
+        tables.append(Table(title, edit_columns(), [edit_cells(report.edit)]))
+    if report.generation is not None:
+        title = f"{report.name}: NL-instructed generation (ECCO)"
+        tables.append(Table(title, generation_columns(), [generation_cells(report.generation)]))
+    tables.append(cost_table({report.name: report.cost}))
+    tables[-1].notes.extend(report.notes)
+    return tables
+
+
+def compare_tables(report: CompareReport) -> list[Table]:
+    tables = []
+    for at_k in report.best_k:
+        columns = ["Run", "Method", "%Opt (±δ)", "%Correct (±δ)", "Speedup"]
+        columns += ["%Opt z-test", "%Correct z-test", "%Opt CI", "%Correct CI", "Speedup CI"]
+        rows = [
+            [
+                e.run,
+                e.method,
+                fmt(e.metrics.opt_pct) + fmt_delta(e.opt_delta),
+                fmt(e.metrics.correct_pct) + fmt_delta(e.correct_delta),
+                fmt(e.metrics.speedup),
+                fmt_z(e.opt_test),
+                fmt_z(e.correct_test),
+                fmt_ci(e.opt_ci),
+                fmt_ci(e.correct_ci),
+                fmt_ci(e.speedup_ci),
+            ]
+            for e in at_k.entries
+        ]
+        subset = f", common subset of {at_k.subset_size}" if at_k.subset_size is not None else ""
+        tables.append(Table(f"Best@{at_k.k} (Table II style{subset})", columns, rows))
+    for paradigm, title, columns in (
+        ("edit", "History-based editing (ECCO)", edit_columns()),
+        ("nl2code", "NL-instructed generation (ECCO)", generation_columns()),
+    ):
+        entries = [e for e in report.ecco if e.paradigm == paradigm]
+        if entries:
+            rows = [[e.run, e.method, *ecco_cells(e), fmt_z(e.pass_test)] for e in entries]
+            tables.append(Table(title, ["Run", "Method", *columns, "pass@1 z-test"], rows))
+    tables.append(cost_table(report.costs))
+    tables[-1].notes.extend(report.notes)
+    return tables
