@@ -10,7 +10,13 @@ from perfcodegen.errors import PerfCodegenError
 
 def _register_commands() -> None:
     # Each module adds its commands to `app` at import (explicit list, in help order).
-    from perfcodegen.cli import problems  # noqa: F401
+    from perfcodegen.cli import (  # noqa: F401
+        cache,
+        eval,
+        problems,
+        report,
+        run,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

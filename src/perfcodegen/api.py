@@ -1,0 +1,51 @@
+"""The programmatic entry points behind the CLI: wire models, judge, store and pipeline."""
+
+from __future__ import annotations
+
+from perfcodegen.config import RunConfig, RuntimeOptions
+from perfcodegen.judge import Judge, JudgeConfig
+from perfcodegen.llm.cache import ResponseCache
+from perfcodegen.llm.model import ModelProvider
+from perfcodegen.llm.registry import get_model
+from perfcodegen.methods.judging import LocalJudgeService
+from perfcodegen.pipeline import ProgressHook, RunSummary, run_method, select_problems
+from perfcodegen.problems.model import Problem
+from perfcodegen.store import RunStore
+
+
+def open_model(spec: str, config: RunConfig, options: RuntimeOptions, cache: ResponseCache | None) -> ModelProvider:
+    return get_model(
+        spec,
+        base_url=config.base_url,
+        api_key=options.api_key,
+        max_connections=options.max_connections,
+        cache=cache,
+    )
+
+
+async def run(
+    config: RunConfig,
+    options: RuntimeOptions,
+    *,
+    problems: list[Problem] | None = None,
+    progress: ProgressHook | None = None,
+) -> RunSummary:
+    """Run (or resume) `config` into `options.out`. Finished work is never redone."""
+    chosen = problems if problems is not None else select_problems(config)
+    cache = ResponseCache(options.cache_path) if options.cache else None
+    model = open_model(config.model, config, options, cache)
+    refine = open_model(config.refine_model, config, options, cache) if config.refine_model else None
+    store = RunStore(options.out)
+    try:
+        async with Judge(JudgeConfig(workers=options.workers, repeats=config.repeats)) as judge:
+            return await run_method(
+                config, chosen, store, model=model, refine_model=refine, judge=LocalJudgeService(judge),
+                max_in_flight=options.max_problems_in_flight, progress=progress,
+            )
+    finally:
+        await model.aclose()
+        if refine is not None:
+            await refine.aclose()
+        if cache is not None:
+            cache.close()
+        store.close()

@@ -1,0 +1,87 @@
+"""`perfcodegen eval`: judge reference solutions or a samples file on a benchmark."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from perfcodegen.cli._app import app, console, print_json
+from perfcodegen.errors import PerfCodegenError
+
+
+@app.command("eval")
+def eval_command(
+    benchmark: Annotated[str, typer.Argument(help="Benchmark name (see `perfcodegen benchmarks`).")],
+    solutions: Annotated[str, typer.Option(help="'reference' or a JSONL file of {task_id, solution|completion} rows.")] = "reference",
+    split: Annotated[Optional[str], typer.Option(help="Benchmark split.")] = None,
+    variant: Annotated[Optional[str], typer.Option(help="Benchmark variant (e.g. plus).")] = None,
+    data: Annotated[Optional[Path], typer.Option(help="Local dataset file or folder.")] = None,
+    repeats: Annotated[int, typer.Option(help="Timed runs per test (E).")] = 12,
+    measure: Annotated[str, typer.Option(help="wall, paired or instructions.")] = "paired",
+    memory: Annotated[bool, typer.Option("--memory/--no-memory", help="Also measure peak memory.")] = False,
+    workers: Annotated[Optional[int], typer.Option(help="Judge workers (default: cores).")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Only the first N problems.")] = None,
+    problems: Annotated[Optional[str], typer.Option(help="Comma-separated problem ids.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Output directory (default runs/eval-<benchmark>).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Judge solutions: verdicts, tests passed, per-test timings, pass@k and runtime ratios."""
+    from perfcodegen.config import RunConfig
+    from perfcodegen.evaluate import EvalSettings, evaluate, load_solutions, summarize, write_summary
+    from perfcodegen.judge import Judge, JudgeConfig
+    from perfcodegen.methods.judging import LocalJudgeService
+    from perfcodegen.pipeline import select_problems
+
+    if measure not in ("wall", "paired", "instructions"):
+        raise PerfCodegenError(f"--measure must be wall, paired or instructions, not {measure!r}")
+    selection = RunConfig(
+        name="eval", benchmark=benchmark, split=split, variant=variant,
+        data=str(data) if data else None, limit=limit, model="none/none",
+        problems=[p.strip() for p in (problems or "").split(",") if p.strip()],
+    )
+    chosen = select_problems(selection)
+    if solutions == "reference":
+        samples = {p.id: p.references[:1] for p in chosen if p.references}
+    else:
+        samples = load_solutions(Path(solutions), chosen)
+    if not samples:
+        raise PerfCodegenError("no solutions to evaluate for the selected problems")
+    target = out or Path("runs") / f"eval-{benchmark}"
+    settings = EvalSettings(measure=measure, repeats=repeats, memory=memory)
+
+    async def go() -> list:  # type: ignore[type-arg]
+        with Progress(
+            TextColumn("judging"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=console, transient=True, disable=as_json,
+        ) as bar:
+            task = bar.add_task("judging", total=len(samples))
+            async with Judge(JudgeConfig(workers=workers, repeats=repeats)) as judge:
+                return await evaluate(
+                    chosen, samples, LocalJudgeService(judge), target, settings, on_done=lambda _: bar.advance(task)
+                )
+
+    results = asyncio.run(go())
+    summary = summarize(results)
+    write_summary(target, summary)
+    if as_json:
+        print_json(summary.model_dump())
+        return
+    table = Table(title=f"{benchmark}: {summary.tasks} tasks, {summary.samples} samples")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in summary.pass_at_k.items():
+        table.add_row(name, f"{100 * value:.2f}%")
+    for verdict, count in sorted(summary.verdicts.items()):
+        table.add_row(f"verdict {verdict}", str(count))
+    table.add_row("samples timed", str(summary.timed))
+    if summary.runtime_ratio_geomean is not None:
+        table.add_row("runtime / fastest reference (geomean)", f"{summary.runtime_ratio_geomean:.3f}")
+    if summary.total_time_ratio is not None:
+        table.add_row("speedup vs reference (ratio of sums)", f"{summary.total_time_ratio:.3f}")
+    console.print(table)
+    console.print(f"results: {target / 'results.jsonl'}")

@@ -1,0 +1,108 @@
+"""The end of a problem: judge every candidate on all tests, time the correct ones against
+the references (and the input program) in one measurement session, and summarise.
+
+Final figures come from one session per problem (paired mode by default: all programs
+alternate in the same child per test), so candidates and references are timed under the
+same machine conditions; that is what makes %Opt and speedups trustworthy on a noisy host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from perfcodegen.judge.model import MeasureMode
+from perfcodegen.measuring import NOT_MEASURED, Measured, measure_programs
+from perfcodegen.methods.base import get_method_info
+from perfcodegen.methods.session import ProblemSession
+from perfcodegen.metrics.bestk import View, final_program
+from perfcodegen.metrics.records import CandidateOutcome, ProblemOutcome
+
+
+async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
+    problem, config = session.problem, session.config
+    all_tests = problem.tests
+
+    # 1. Final correctness on all tests (the private ones included).
+    for candidate in session.candidates:
+        result = await session.check(candidate, all_tests)
+        record = candidate.record
+        record.verdict, record.passed, record.total = result.verdict.value, result.passed, result.total
+        session.save(candidate)
+    correct = [c for c in session.candidates if c.record.correct and c.code]
+
+    references = []
+    for source in problem.references[: config.max_references]:
+        if (await session.run_job([source], all_tests, MeasureMode.CHECK)).result.ok:
+            references.append(source)
+    input_ok: bool | None = None
+    if problem.input_program is not None:
+        input_ok = (await session.run_job([problem.input_program], all_tests, MeasureMode.CHECK)).result.ok
+
+    # 2. One measurement session for every distinct correct program.
+    programs: list[str] = []
+    for source in [*references, *([problem.input_program] if input_ok else []), *(c.code for c in correct)]:
+        if source is not None and source not in programs:
+            programs.append(source)
+    timed = await measure_programs(
+        session.run_job, programs, all_tests, config.measure, config.memory
+    )
+
+    def cost(source: str | None) -> Measured:
+        return timed.get(source or "", NOT_MEASURED)
+
+    ref_costs = [(cost(s).cost, s) for s in references if cost(s).cost is not None]
+    fastest_ref = min(ref_costs, key=lambda pair: pair[0] or 0.0)[1] if ref_costs else None
+    spectrum_time, spectrum_memory, spectrum_source = _spectrum(session, references, cost)
+
+    outcome = ProblemOutcome(
+        problem_id=problem.id,
+        reference_time_s=cost(fastest_ref).cost if fastest_ref else None,
+        reference_per_test_s=cost(fastest_ref).per_test if fastest_ref else None,
+        reference_memory_kb=cost(fastest_ref).memory_kb if fastest_ref else None,
+        input_time_s=cost(problem.input_program).cost if input_ok else None,
+        input_memory_kb=cost(problem.input_program).memory_kb if input_ok else None,
+        input_correct=input_ok,
+        spectrum_time_s=spectrum_time,
+        spectrum_memory_kb=spectrum_memory,
+        spectrum_source=spectrum_source,
+        candidates=[
+            CandidateOutcome(
+                candidate_id=c.id,
+                sample_index=c.sample_index,
+                phase=c.record.phase,
+                round=c.record.round,
+                correct=c.record.correct,
+                time_s=cost(c.code).cost if c.record.correct else None,
+                per_test_s=cost(c.code).per_test if c.record.correct else None,
+                memory_kb=cost(c.code).memory_kb if c.record.correct else None,
+            )
+            for c in session.candidates
+        ],
+    )
+    calls = session.store.calls(problem.id)
+    outcome.model_calls = len(calls)
+    outcome.prompt_tokens = sum(c.output.usage.prompt_tokens for c in calls)
+    outcome.completion_tokens = sum(c.output.usage.completion_tokens for c in calls)
+    rule = get_method_info(config.method).final_rule
+    final = rule(outcome) if rule is not None else final_program(outcome, config.k, View.METHOD)
+    outcome.final_candidate_id = final.candidate_id if final else None
+    return outcome
+
+
+def _spectrum(
+    session: ProblemSession, references: list[str], cost: Callable[[str | None], Measured]
+) -> tuple[list[float] | None, list[float] | None, str | None]:
+    """ECCO's spectrum of human solutions: re-measured here when they are available."""
+    problem = session.problem
+    if session.config.benchmark != "ecco" or session.config.paradigm != "nl2code":
+        return None, None, None
+    measured = [cost(s) for s in references]
+    times = [t.cost for t in measured if t.cost is not None]
+    if len(times) >= 2:
+        memories = [float(t.memory_kb) for t in measured if t.memory_kb is not None]
+        return times, memories or None, "measured"
+    recorded = problem.metadata.extra.get("spectrum") or {}
+    runtimes = recorded.get("runtimes") if isinstance(recorded, dict) else None
+    memories = recorded.get("memories") if isinstance(recorded, dict) else None
+    if runtimes:
+        return [float(x) for x in runtimes], [float(x) for x in memories or []] or None, "dataset"
+    return None, None, None
