@@ -32,7 +32,7 @@ def describe_error(result: ProgramResult) -> str:
 def describe_outcome(outcome: TestOutcome) -> str:
     if outcome.verdict in _VERDICT_WORDS:
         return _VERDICT_WORDS[outcome.verdict]
-    if outcome.verdict is Verdict.WRONG_ANSWER and outcome.error_type is None:
+    if outcome.verdict is Verdict.WRONG_ANSWER and outcome.actual is not None:
         return f"Wrong answer. Expected: {outcome.expected}; got: {outcome.actual}"
     parts = [f"{outcome.error_type or outcome.verdict.value}: {outcome.error_message or ''}".strip()]
     if outcome.traceback_tail:
