@@ -9,6 +9,10 @@ from typing import Protocol
 from perfcodegen.config import RunConfig
 from perfcodegen.errors import UnknownNameError
 from perfcodegen.methods.session import ProblemSession
+from perfcodegen.metrics.records import CandidateOutcome, ProblemOutcome
+
+FinalRule = Callable[[ProblemOutcome], CandidateOutcome | None]
+"""Picks a problem's final program from its judged candidates (None: no final program)."""
 
 
 class Method(Protocol):
@@ -27,6 +31,9 @@ class MethodInfo:
     call_budget: str
     """Model calls per problem, as a formula (k = samples)."""
     factory: Callable[[RunConfig], Method]
+    final_rule: FinalRule | None = None
+    """How the final program is chosen; None = PerfCodeGen's rule (the fastest correct refinement,
+    metrics.bestk.final_program, method view). ECCO's methods return their last iteration."""
 
 
 _METHODS: dict[str, MethodInfo] = {}
