@@ -22,7 +22,13 @@ def sum_squares_problem() -> Problem:
     ]
     prompt = 'def sum_squares(n):\n    """Return 0*0 + 1*1 + ... + n*n."""\n'
     return Problem(
-        id="toy/sum_squares", benchmark="toy", native_id="sum_squares",
-        statement="Return the sum of i*i for i from 0 to n.", prompt=prompt,
-        entry_point="sum_squares", starter_code=prompt, references=[SLOW_REFERENCE], tests=tests,
+        id="toy/sum_squares",
+        benchmark="toy",
+        native_id="sum_squares",
+        statement="Return the sum of i*i for i from 0 to n.",
+        prompt=prompt,
+        entry_point="sum_squares",
+        starter_code=prompt,
+        references=[SLOW_REFERENCE],
+        tests=tests,
     )

@@ -114,7 +114,8 @@ class ProblemSession:
             temperature=0.0 if greedy else self.config.temperature,
             top_p=1.0 if greedy else self.config.top_p,
             max_tokens=self.config.max_tokens,
-            seed=self.config.seed,
+            # One fixed seed for all k samples would make a server return k equal answers.
+            seed=None if self.config.seed is None else self.config.seed + sample_index,
         )
         context = RequestContext(task_id=self.problem.id, sample_index=sample_index, purpose=purpose)
         output = await provider.generate(list(conversation.messages), params, context)
@@ -212,7 +213,7 @@ class ProblemSession:
             limits=self.limits,
             stop_at_first_failure=stop_at_first_failure and mode is MeasureMode.CHECK,
         )
-        key = _job_key(job)
+        key = job_key(job)
         job = job.model_copy(update={"job_id": key[:16]})
         recorded = self.store.get_judge(key)
         if recorded is not None:
@@ -238,7 +239,8 @@ def _unparsed(candidate: Candidate, total: int) -> ProgramResult:
     )
 
 
-def _job_key(job: JudgeJob) -> str:
+def job_key(job: JudgeJob) -> str:
+    """The content address of a judge job (everything but its id)."""
     payload = job.model_dump(mode="json", exclude={"job_id"})
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
     return f"{job.mode.value}:{digest}"

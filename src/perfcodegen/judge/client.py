@@ -1,0 +1,264 @@
+"""The judge's side of a fork server: start it, send jobs, compare, build results.
+
+`ForkServerProcess` is synchronous (blocking pipe I/O, which releases the GIL), so the local
+backend runs one per worker thread and `execute_job` uses a private one on remote workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from perfcodegen.judge import wire
+from perfcodegen.judge.model import (
+    JudgeJob,
+    JudgeResult,
+    MeasureMode,
+    ProgramResult,
+    TestOutcome,
+    Verdict,
+    trimmed_mean,
+)
+from perfcodegen.judge.verdicts import outcome_from_observation, program_verdict
+
+log = logging.getLogger(__name__)
+
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+_BOOTSTRAP = """
+import sys, types
+root = sys.argv[1]
+for name, path in (("perfcodegen", root), ("perfcodegen.judge", root + "/judge")):
+    module = types.ModuleType(name)
+    module.__path__ = [path]
+    sys.modules[name] = module
+sys.path[:] = [p for p in sys.path if p]
+from perfcodegen.judge.forkserver import serve
+serve(sys.argv[2:])
+"""
+"""Loads the fork server without perfcodegen/__init__ (which imports pydantic): lean parent."""
+
+_SERVER_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "PYTHONHASHSEED": "0",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "HOME": "/tmp",
+}
+"""No secrets from the judge's environment reach candidates; fixed hash seed for stable runs."""
+
+
+class ForkServerError(RuntimeError):
+    """The fork server died or misbehaved (it is restarted on the next job)."""
+
+
+class ForkServerProcess:
+    """One lean fork server process, optionally pinned to a CPU."""
+
+    def __init__(self, cpu: int | None = None) -> None:
+        self.cpu = cpu
+        self._process: subprocess.Popen[bytes] | None = None
+        self.notes: list[str] = []
+        self.baseline_kb: int | None = None
+        self.server_pid: int | None = None
+
+    def start(self) -> None:
+        self._process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _BOOTSTRAP,
+                str(_PACKAGE_DIR),
+                str(-1 if self.cpu is None else self.cpu),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=_SERVER_ENV,
+            cwd="/",
+        )
+        hello = self._read()
+        self.notes = [str(note) for note in hello["notes"]]
+        self.baseline_kb = int(hello["baseline_kb"])
+        self.server_pid = int(hello["pid"])
+        for note in self.notes:
+            log.warning("judge sandbox: %s", note)
+
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def close(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def __enter__(self) -> ForkServerProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _read(self) -> Any:
+        assert self._process is not None and self._process.stdout is not None
+        try:
+            return wire.read_frame(self._process.stdout.fileno())
+        except (EOFError, ValueError, wire.FrameTooLarge) as exc:
+            raise ForkServerError(f"the fork server stopped unexpectedly ({exc})") from exc
+
+    def _write(self, value: Any) -> None:
+        assert self._process is not None and self._process.stdin is not None
+        try:
+            wire.write_frame(self._process.stdin.fileno(), value)
+        except OSError as exc:
+            raise ForkServerError(f"the fork server stopped unexpectedly ({exc})") from exc
+
+    def run_job(self, job: JudgeJob) -> JudgeResult:
+        """Run a job; a dead server is restarted and the job reported as a sandbox error."""
+        started = time.perf_counter()
+        if not self.alive:
+            self.close()
+            self.start()
+        try:
+            programs, ratios = self._run(job)
+        except ForkServerError as exc:
+            self.close()
+            log.warning("judge: %s", exc)
+            programs = [
+                _failed_program(job, Verdict.SANDBOX_ERROR, "ForkServerError", str(exc))
+            ] * len(job.programs)
+            ratios = None
+        return JudgeResult(
+            job_id=job.job_id,
+            mode=job.mode,
+            programs=programs,
+            paired_ratios=ratios,
+            elapsed_s=time.perf_counter() - started,
+            notes=list(self.notes),
+        )
+
+    def _run(self, job: JudgeJob) -> tuple[list[ProgramResult], list[float] | None]:
+        self._write(_request(job))
+        compiled = self._read()
+        errors: list[Any] = compiled["errors"]
+        outcomes: list[list[TestOutcome]] = [[] for _ in job.programs]
+        while True:
+            message = self._read()
+            if message.get("op") == "done":
+                break
+            test_index = int(message["index"])
+            test = job.tests[test_index]
+            for program, observed in message["results"].items():
+                outcomes[program].append(
+                    outcome_from_observation(
+                        test_index, test, observed, job.compare, self.baseline_kb
+                    )
+                )
+            active = [
+                program
+                for program, error in enumerate(errors)
+                if error is None and _keeps_running(job, outcomes[program])
+            ]
+            self._write(active if test_index + 1 < len(job.tests) else [])
+        results = [program_result(job, outcomes[i], errors[i]) for i in range(len(job.programs))]
+        return results, _paired_ratios(job, results)
+
+
+def _request(job: JudgeJob) -> dict[str, Any]:
+    tests = [[t.kind.value, t.args, t.assertion, t.stdin] for t in job.tests]
+    mode = job.mode.value
+    if job.mode is MeasureMode.PAIRED and len(job.programs) < 2:
+        mode = MeasureMode.WALL.value
+    return {
+        "op": "job",
+        "programs": list(job.programs),
+        "entry_point": job.entry_point,
+        "test_setup": job.test_setup,
+        "tests": tests,
+        "mode": mode,
+        "repeats": job.repeats,
+        "warmup": job.warmup,
+        "limits": job.limits.model_dump(),
+    }
+
+
+def _keeps_running(job: JudgeJob, outcomes: list[TestOutcome]) -> bool:
+    if job.mode is not MeasureMode.CHECK or not job.stop_at_first_failure:
+        return True
+    return all(o.verdict is Verdict.PASSED for o in outcomes)
+
+
+def program_result(
+    job: JudgeJob, outcomes: list[TestOutcome], compile_error: dict[str, Any] | None
+) -> ProgramResult:
+    """Aggregate per-test outcomes (or a compile error dict from the fork server)."""
+    total = len(job.tests)
+    if compile_error is not None:
+        return _failed_program(
+            job,
+            Verdict.SYNTAX_ERROR,
+            str(compile_error.get("type")),
+            str(compile_error.get("traceback") or compile_error.get("message")),
+        )
+    passed = sum(o.verdict is Verdict.PASSED for o in outcomes)
+    verdict = program_verdict(outcomes, total)
+    first = next((o for o in outcomes if o.verdict is not Verdict.PASSED), None)
+    return ProgramResult(
+        verdict=verdict,
+        passed=passed,
+        total=total,
+        tests=outcomes,
+        error_type=first.error_type if first else None,
+        error_message=first.error_message if first else None,
+    )
+
+
+_program_result = program_result  # the name perfcodegen.judge.instructions imports
+
+
+def _failed_program(job: JudgeJob, verdict: Verdict, kind: str, message: str) -> ProgramResult:
+    return ProgramResult(
+        verdict=verdict, passed=0, total=len(job.tests), error_type=kind, error_message=message
+    )
+
+
+def _paired_ratios(job: JudgeJob, results: list[ProgramResult]) -> list[float] | None:
+    """Per-test trimmed-mean ratio programs[0] / programs[1], when both passed every test."""
+    if job.mode is not MeasureMode.PAIRED or len(results) < 2:
+        return None
+    first, second = results[0], results[1]
+    if not (first.ok and second.ok) or len(first.tests) != len(second.tests):
+        return None
+    ratios = []
+    for a, b in zip(first.tests, second.tests, strict=False):
+        mean_a, mean_b = trimmed_mean(a.times_s), trimmed_mean(b.times_s)
+        if mean_a is None or not mean_b:
+            return None
+        ratios.append(mean_a / mean_b)
+    return ratios
+
+
+def execute_job(job: JudgeJob) -> JudgeResult:
+    """Run one job synchronously with a private, short-lived fork server (remote workers)."""
+    if job.mode is MeasureMode.INSTRUCTIONS:
+        from perfcodegen.judge.judge import run_instructions_job
+
+        return run_instructions_job(job)
+    with ForkServerProcess() as server:
+        return server.run_job(job)
+
+
+def available_cpus() -> list[int]:
+    return sorted(os.sched_getaffinity(0))

@@ -1,0 +1,368 @@
+"""Deterministic measurement: per-test instruction counts (MeasureMode.INSTRUCTIONS).
+
+Hardware counters (`perf_event_open`, user space only) when the machine has them, else
+callgrind: one valgrind process per batch of (program, test) tasks, because each valgrind
+start costs about a second. The runner (:mod:`perfcodegen.judge.instr_runner`) sends back
+observed values as plain data and the judge compares them here. A task that crashes or
+hangs the runner is marked, the rest of that program is skipped and a new runner carries on
+with the next program.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from perfcodegen.judge import wire
+from perfcodegen.judge.client import _program_result as program_result
+from perfcodegen.judge.instr_counters import (
+    InstructionMethod,
+    build_callgrind_shim,
+    hardware_counters_available,
+    require_valgrind,
+)
+from perfcodegen.judge.instr_runner import (
+    BASELINE_LABEL,
+    RunnerSpec,
+    is_compile_error,
+    task_label,
+)
+from perfcodegen.judge.model import (
+    JudgeJob,
+    JudgeResult,
+    Limits,
+    MeasureMode,
+    ProgramResult,
+    TestOutcome,
+)
+from perfcodegen.judge.verdicts import outcome_from_observation
+
+CALLGRIND_SLOWDOWN = 50.0
+"""Time budgets are multiplied by this under valgrind (measured: 35 to 70x native)."""
+CALLGRIND_MEMORY_OVERHEAD_MB = 512
+"""Address space valgrind and callgrind's cost tables need on top of the program's limit."""
+STARTUP_TIMEOUT_S = 120.0
+"""Runner start-up (valgrind, imports, baseline) and the gaps between tasks."""
+TASK_GRACE_S = 3.0
+"""Added to each task's budget: preparing the program, re-translation after a restart."""
+TOOL_FILE_SIZE_MB = 64
+"""Callgrind writes its dumps under the same file-size limit as the program."""
+_READ_CHUNK = 1 << 16
+_ADDR_NO_RANDOMIZE = 0x0040000
+_PERSONALITY_QUERY = 0xFFFFFFFF
+_RECORD_BYTES = 64 * 1024
+"""Room per record besides the observed value (error messages, tracebacks)."""
+
+
+@dataclass
+class _Task:
+    program: int
+    test: int
+
+
+@dataclass
+class _Outcomes:
+    """Everything learnt about a job so far."""
+
+    observed: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    """(program, test) -> what the runner observed, in `verdicts.outcome_from_observation` form."""
+    baselines: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class _RunnerFailed(Exception):
+    """The runner died or hung outside any task (valgrind or interpreter start-up)."""
+
+
+def resolve_method(method: InstructionMethod | None) -> InstructionMethod:
+    """The requested method, or hardware counters when this machine has them, else callgrind."""
+    if method is not None:
+        return method
+    return (
+        InstructionMethod.HARDWARE if hardware_counters_available() else InstructionMethod.CALLGRIND
+    )
+
+
+def run_instructions(job: JudgeJob, method: InstructionMethod | None = None) -> JudgeResult:
+    """Count instructions per (program, test); verdicts as the judge gives them."""
+    started = time.perf_counter()
+    chosen = resolve_method(method)
+    outcomes = _Outcomes()
+    if method is None and chosen is InstructionMethod.CALLGRIND:
+        outcomes.notes.append("hardware instruction counters unavailable; using callgrind")
+    outcomes.notes.append(
+        f"instructions counted with {chosen.value}"
+        + (" (bit-identical across runs)" if chosen is InstructionMethod.CALLGRIND else "")
+    )
+    pending = [_Task(p, t) for p in range(len(job.programs)) for t in range(len(job.tests))]
+    launch = _launcher(job, chosen)
+    while pending:
+        pending = _run_batch(job, chosen, pending, launch, outcomes)
+    programs = [_program_result(job, p, outcomes) for p in range(len(job.programs))]
+    return JudgeResult(
+        job_id=job.job_id,
+        mode=MeasureMode.INSTRUCTIONS,
+        programs=programs,
+        elapsed_s=time.perf_counter() - started,
+        notes=outcomes.notes,
+    )
+
+
+def _launcher(job: JudgeJob, method: InstructionMethod) -> Callable[[Path, Path], list[str]]:
+    """Command line of one runner, given its spec file and dump directory."""
+    runner = [sys.executable, "-m", "perfcodegen.judge.instr_runner"]
+    if method is InstructionMethod.HARDWARE:
+        return lambda spec, dumps: [*runner, str(spec)]
+    valgrind = require_valgrind()
+    return lambda spec, dumps: [
+        valgrind,
+        "--tool=callgrind",
+        "-q",
+        "--instr-atstart=no",
+        "--collect-atstart=no",
+        f"--callgrind-out-file={dumps / 'callgrind.out'}",
+        *runner,
+        str(spec),
+    ]
+
+
+def _slowdown(method: InstructionMethod) -> float:
+    return CALLGRIND_SLOWDOWN if method is InstructionMethod.CALLGRIND else 1.0
+
+
+def _limit_resources(limits: Limits, method: InstructionMethod, tasks: int) -> Callable[[], None]:
+    """rlimits for the runner process (which runs every task of its batch)."""
+    slowdown = _slowdown(method)
+    overhead_mb = CALLGRIND_MEMORY_OVERHEAD_MB if method is InstructionMethod.CALLGRIND else 0
+    memory = (limits.memory_mb + overhead_mb) * 1024 * 1024
+    cpu = int(STARTUP_TIMEOUT_S + tasks * (limits.cpu_time_s * slowdown + TASK_GRACE_S)) + 1
+    file_size = max(limits.file_size_mb, TOOL_FILE_SIZE_MB) * 1024 * 1024
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded before the fork, used after it
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        _disable_address_randomization(libc)
+
+    return apply
+
+
+def _disable_address_randomization(libc: ctypes.CDLL) -> None:
+    """Same memory layout every run (valgrind's is fixed too): hardware counts then repeat."""
+    current = libc.personality(_PERSONALITY_QUERY)
+    if current != -1:
+        libc.personality(current | _ADDR_NO_RANDOMIZE)
+
+
+def _run_batch(
+    job: JudgeJob,
+    method: InstructionMethod,
+    tasks: list[_Task],
+    launch: Callable[[Path, Path], list[str]],
+    outcomes: _Outcomes,
+) -> list[_Task]:
+    """Run tasks in one runner process; return the tasks still to run after a crash."""
+    shim = str(build_callgrind_shim()) if method is InstructionMethod.CALLGRIND else None
+    spec = RunnerSpec(
+        job=job.model_copy(update={"job_id": ""}),  # the runner's history must not vary
+        tasks=[(t.program, t.test) for t in tasks],
+        method=method,
+        shim_library=shim,
+    )
+    root = Path(tempfile.mkdtemp(prefix="perfcodegen-instr-"))
+    try:
+        work, dumps = root / "work", root / "dumps"
+        work.mkdir()
+        dumps.mkdir()
+        spec_path = root / "spec.json"
+        spec_path.write_text(spec.model_dump_json(), encoding="utf-8")
+        read_fd, write_fd = os.pipe()
+        try:
+            with (root / "stderr.txt").open("wb") as stderr:
+                process = subprocess.Popen(
+                    [*launch(spec_path, dumps), str(write_fd)],
+                    cwd=work,
+                    env=_runner_env(work),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=stderr,
+                    pass_fds=(write_fd,),
+                    start_new_session=True,
+                    preexec_fn=_limit_resources(job.limits, method, len(tasks)),
+                )
+            os.close(write_fd)
+            write_fd = -1
+            stopped_at = _follow(process, read_fd, job.limits, method, outcomes, len(tasks))
+        except _RunnerFailed as exc:
+            _fail_runner(tasks, str(exc), root / "stderr.txt", outcomes)
+            return []
+        finally:
+            os.close(read_fd)
+            if write_fd >= 0:
+                os.close(write_fd)
+        if method is InstructionMethod.CALLGRIND:
+            _attach_callgrind_counts(dumps, outcomes)
+        if stopped_at is None:
+            return []
+        return [t for t in tasks if t.program > stopped_at.program]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _runner_env(work: Path) -> dict[str, str]:
+    return {
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(work),
+        "LANG": "C.UTF-8",
+    }
+
+
+def _follow(
+    process: subprocess.Popen[bytes],
+    read_fd: int,
+    limits: Limits,
+    method: InstructionMethod,
+    outcomes: _Outcomes,
+    tasks: int,
+) -> _Task | None:
+    """Read the runner's records until it finishes (None) or dies in a task (that task)."""
+    task_budget = limits.wall_time_s * _slowdown(method) + TASK_GRACE_S
+    frames = wire.FrameBuffer(max_bytes=(limits.output_bytes + _RECORD_BYTES) * (tasks + 4))
+    current: _Task | None = None
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    try:
+        while True:
+            readable, _, _ = select.select([read_fd], [], [], max(deadline - time.monotonic(), 0))
+            chunk = os.read(read_fd, _READ_CHUNK) if readable else b""
+            if not chunk:
+                break
+            try:
+                records = frames.feed(chunk)
+            except (wire.FrameTooLarge, ValueError, EOFError, TypeError) as exc:
+                if current is None:
+                    raise _RunnerFailed(f"unreadable runner output ({exc})") from exc
+                message = f"the program's output exceeded the limit ({exc})"
+                outcomes.observed[(current.program, current.test)] = _failure(
+                    "output_limit", message
+                )
+                return current
+            for record in records:
+                event = record.get("event") if isinstance(record, dict) else None
+                if event == "finished":
+                    return None
+                if event == "baseline" and isinstance(record.get("count"), int):
+                    outcomes.baselines.append(record["count"])
+                elif event == "start":
+                    current = _Task(int(record["program"]), int(record["test"]))
+                elif event == "done" and current is not None:
+                    outcomes.observed[(current.program, current.test)] = record
+                    current = None
+                budget = STARTUP_TIMEOUT_S if current is None else task_budget
+                deadline = time.monotonic() + budget
+    finally:
+        _kill_group(process)
+    if current is None:
+        raise _RunnerFailed(f"the runner stopped outside any test ({_exit_text(process)})")
+    key = (current.program, current.test)
+    if not readable:
+        message = f"no result within {task_budget:.0f} s ({method.value})"
+        outcomes.observed[key] = _failure("timeout", message)
+    else:
+        outcomes.observed[key] = _death_observation(process.returncode)
+    return current
+
+
+def _exit_text(process: subprocess.Popen[bytes]) -> str:
+    code = process.returncode
+    return f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _failure(status: str, message: str) -> dict[str, Any]:
+    return {"status": status, "message": message}
+
+
+def _death_observation(returncode: int) -> dict[str, Any]:
+    if returncode == -signal.SIGXCPU:
+        return _failure("timeout", "CPU time limit exceeded")
+    if returncode < 0:
+        return _failure("crash", f"the program was killed by {signal.Signals(-returncode).name}")
+    return _failure("crash", f"the program exited (status {returncode}) during the test")
+
+
+def _fail_runner(tasks: list[_Task], reason: str, stderr_path: Path, outcomes: _Outcomes) -> None:
+    tail = stderr_path.read_text(encoding="utf-8", errors="replace")[-1000:].strip()
+    message = f"instruction-counting runner failed: {reason}; stderr: {tail or 'empty'}"
+    outcomes.notes.append(message)
+    for task in tasks:
+        key = (task.program, task.test)
+        outcomes.observed.setdefault(key, _failure("sandbox", message))
+
+
+def read_callgrind_dumps(directory: Path) -> dict[str, int]:
+    """Label -> smallest instruction count over callgrind dumps made by DUMP_STATS_AT(label)."""
+    counts: dict[str, int] = {}
+    trigger = "desc: Trigger: Client Request: "
+    for path in directory.glob("callgrind.out*"):
+        label, total = None, None
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if line.startswith(trigger):
+                    label = line[len(trigger) :].strip()
+                elif line.startswith(("totals:", "summary:")):
+                    total = int(line.split(":", 1)[1].split()[0])
+                    break
+        if label is not None and total is not None:
+            counts[label] = min(total, counts.get(label, total))
+    return counts
+
+
+def _attach_callgrind_counts(dumps: Path, outcomes: _Outcomes) -> None:
+    counts = read_callgrind_dumps(dumps)
+    if BASELINE_LABEL in counts:
+        outcomes.baselines.append(counts[BASELINE_LABEL])
+    for (program, test), record in outcomes.observed.items():
+        if record.get("count") is None:
+            record["count"] = counts.get(task_label(program, test))
+
+
+def _program_result(job: JudgeJob, program: int, outcomes: _Outcomes) -> ProgramResult:
+    baseline = min(outcomes.baselines, default=0)
+    tests: list[TestOutcome] = []
+    compile_error = None
+    for index, test in enumerate(job.tests):
+        observed = outcomes.observed.get((program, index))
+        if observed is None:
+            continue
+        if is_compile_error(observed):
+            compile_error = observed["error"]
+            break
+        outcome = outcome_from_observation(index, test, observed, job.compare)
+        count = observed.get("count")
+        if isinstance(count, int):
+            outcome = outcome.model_copy(update={"instructions": max(count - baseline, 0)})
+        tests.append(outcome)
+    return program_result(job, tests, compile_error)

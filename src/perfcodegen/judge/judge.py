@@ -1,0 +1,173 @@
+"""The public, async judge: check, time, compare and measure programs against a problem."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+from collections.abc import AsyncIterator, Iterable
+from types import TracebackType
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from perfcodegen.backends.base import Backend
+from perfcodegen.errors import PerfCodegenError
+from perfcodegen.judge.model import (
+    CompareOptions,
+    JudgeJob,
+    JudgeResult,
+    Limits,
+    MeasureMode,
+    ProgramResult,
+    TestOutcome,
+)
+from perfcodegen.problems.model import Problem, TestCase
+
+
+class JudgeConfig(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    workers: int | None = None
+    """Fork servers; None: one per available core. Timed jobs never share a core."""
+    limits: Limits = Field(default_factory=Limits)
+    repeats: int = Field(default=12, ge=1)
+    warmup: int = Field(default=1, ge=1)
+    pin_cpus: bool = True
+    compare: CompareOptions = Field(default_factory=CompareOptions)
+
+
+def problem_limits(base: Limits, problem: Problem) -> Limits:
+    """Problem metadata (time_limit_s, memory_limit_mb) overrides the defaults."""
+    changes: dict[str, float | int] = {}
+    if problem.metadata.time_limit_s:
+        changes["wall_time_s"] = problem.metadata.time_limit_s
+        changes["cpu_time_s"] = problem.metadata.time_limit_s
+    if problem.metadata.memory_limit_mb:
+        changes["memory_mb"] = int(problem.metadata.memory_limit_mb)
+    return base.model_copy(update=changes) if changes else base
+
+
+def run_instructions_job(job: JudgeJob) -> JudgeResult:
+    """INSTRUCTIONS mode is implemented in `perfcodegen.judge.instructions`."""
+    try:
+        from perfcodegen.judge import instructions
+    except ImportError as exc:
+        raise PerfCodegenError(
+            "instruction counting is not available in this installation "
+            "(perfcodegen.judge.instructions is missing)"
+        ) from exc
+    run = getattr(instructions, "run_instructions", None)
+    if run is None:
+        raise PerfCodegenError("perfcodegen.judge.instructions has no run_instructions(job)")
+    result: JudgeResult = run(job)
+    return result
+
+
+class Judge:
+    """Async facade over a backend (by default, a local pool of fork servers).
+
+    Use `async with Judge(config) as judge:` or `judge = await Judge.start(config)` and
+    `await judge.aclose()`.
+    """
+
+    def __init__(self, config: JudgeConfig | None = None, backend: Backend | None = None) -> None:
+        self.config = config or JudgeConfig()
+        if backend is None:
+            from perfcodegen.backends.local import LocalBackend
+
+            backend = LocalBackend(self.config.workers, self.config.pin_cpus)
+        self.backend = backend
+        self._job_ids = itertools.count()
+
+    @classmethod
+    async def start(
+        cls, config: JudgeConfig | None = None, backend: Backend | None = None
+    ) -> Judge:
+        judge = cls(config, backend)
+        starter = getattr(judge.backend, "start", None)
+        if starter is not None:
+            await starter()
+        return judge
+
+    async def __aenter__(self) -> Judge:
+        starter = getattr(self.backend, "start", None)
+        if starter is not None:
+            await starter()
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.backend.aclose()
+
+    async def run(self, job: JudgeJob) -> JudgeResult:
+        if job.mode is MeasureMode.INSTRUCTIONS:
+            return await asyncio.to_thread(run_instructions_job, job)
+        return await self.backend.submit(job)
+
+    async def run_many(self, jobs: Iterable[JudgeJob]) -> AsyncIterator[JudgeResult]:
+        """Results in completion order (match them by `job_id`)."""
+        tasks = [asyncio.ensure_future(self.run(job)) for job in jobs]
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                yield await next_done
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def make_job(
+        self,
+        programs: list[str],
+        problem: Problem,
+        mode: MeasureMode,
+        tests: list[TestCase] | None = None,
+        stop_at_first_failure: bool = True,
+    ) -> JudgeJob:
+        return JudgeJob(
+            job_id=f"{problem.id}#{os.getpid()}-{next(self._job_ids)}",
+            programs=programs,
+            entry_point=problem.entry_point,
+            tests=problem.tests if tests is None else tests,
+            test_setup=problem.test_setup,
+            mode=mode,
+            repeats=self.config.repeats,
+            warmup=self.config.warmup,
+            limits=problem_limits(self.config.limits, problem),
+            compare=self.config.compare,
+            stop_at_first_failure=stop_at_first_failure,
+        )
+
+    async def check(
+        self,
+        program: str,
+        problem: Problem,
+        tests: list[TestCase] | None = None,
+        stop_at_first_failure: bool = True,
+    ) -> ProgramResult:
+        job = self.make_job([program], problem, MeasureMode.CHECK, tests, stop_at_first_failure)
+        return (await self.run(job)).result
+
+    async def time(self, program: str, problem: Problem) -> ProgramResult:
+        return (await self.run(self.make_job([program], problem, MeasureMode.WALL))).result
+
+    async def compare(self, programs: list[str], problem: Problem) -> JudgeResult:
+        if len(programs) < 2:
+            raise ValueError("compare() needs at least two programs")
+        return await self.run(self.make_job(programs, problem, MeasureMode.PAIRED))
+
+    async def memory(self, program: str, problem: Problem) -> ProgramResult:
+        return (await self.run(self.make_job([program], problem, MeasureMode.MEMORY))).result
+
+    async def costliest_test(self, program: str, problem: Problem) -> tuple[int, TestOutcome]:
+        """PerfCodeGen Eq. 1-2: the test with the largest trimmed-mean runtime over E runs."""
+        result = await self.time(program, problem)
+        if not result.ok:
+            failure = result.first_failure
+            detail = f" (test {failure.index}: {failure.verdict.value})" if failure else ""
+            raise ValueError(f"the program is not correct{detail}; time only correct programs")
+        best = max(result.tests, key=lambda t: t.trimmed_mean_s or 0.0)
+        return best.index, best

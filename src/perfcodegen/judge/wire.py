@@ -1,0 +1,80 @@
+"""Length-prefixed marshal frames over pipes (judge <-> fork server <-> child).
+
+marshal carries only plain values (and code objects, which `perfcodegen.plain.is_plain`
+rejects); loading it never executes code, unlike pickle.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import struct
+from typing import Any
+
+_HEADER = struct.Struct("<Q")
+
+
+class FrameTooLarge(Exception):
+    pass
+
+
+def encode_frame(value: Any) -> bytes:
+    payload = marshal.dumps(value)
+    return _HEADER.pack(len(payload)) + payload
+
+
+def write_frame(fd: int, value: Any) -> None:
+    data = memoryview(encode_frame(value))
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def _read_exact(fd: int, size: int) -> bytes | None:
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int, max_bytes: int = 1 << 31) -> Any:
+    """Read one frame (blocking); raise EOFError when the writer closed the pipe."""
+    header = _read_exact(fd, _HEADER.size)
+    if header is None:
+        raise EOFError("pipe closed")
+    (size,) = _HEADER.unpack(header)
+    if size > max_bytes:
+        raise FrameTooLarge(f"frame of {size} bytes")
+    payload = _read_exact(fd, size)
+    if payload is None:
+        raise EOFError("pipe closed mid-frame")
+    return marshal.loads(payload)
+
+
+class FrameBuffer:
+    """Incremental decoder for frames arriving in arbitrary chunks (non-blocking reads)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.received = 0
+        self._buffer = bytearray()
+
+    def feed(self, chunk: bytes) -> list[Any]:
+        self.received += len(chunk)
+        if self.received > self.max_bytes:
+            raise FrameTooLarge(f"more than {self.max_bytes} bytes")
+        self._buffer += chunk
+        frames: list[Any] = []
+        while len(self._buffer) >= _HEADER.size:
+            (size,) = _HEADER.unpack_from(self._buffer)
+            end = _HEADER.size + size
+            if len(self._buffer) < end:
+                break
+            frames.append(marshal.loads(bytes(self._buffer[_HEADER.size : end])))
+            del self._buffer[:end]
+        return frames

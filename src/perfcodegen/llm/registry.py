@@ -1,0 +1,63 @@
+"""Model strings ``provider/model`` -> a ready provider."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from perfcodegen.errors import UnknownNameError
+from perfcodegen.llm.base import split_spec
+from perfcodegen.llm.cache import CachedModel, ResponseCache
+from perfcodegen.llm.model import ModelProvider
+
+LOCAL_SERVER_URLS = {
+    "ollama": "http://localhost:11434/v1",
+    "vllm-server": "http://localhost:8000/v1",
+}
+"""Default endpoints of the convenience providers (``--base-url`` overrides them)."""
+
+PROVIDERS = ("openai", "ollama", "vllm-server", "vllm", "hf", "replay")
+
+
+def get_model(
+    spec: str,
+    *,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    max_connections: int = 32,
+    timeout_s: float = 600,
+    cache: ResponseCache | None = None,
+) -> ModelProvider:
+    """Resolve ``spec`` (e.g. 'openai/gpt-4o', 'ollama/llama3', 'replay/samples.jsonl').
+
+    With ``cache`` the provider is wrapped in :class:`CachedModel` (replay never is: its
+    answers are already on disk).
+    """
+    provider_name, model = split_spec(spec)
+    provider: ModelProvider
+    if provider_name in ("openai", *LOCAL_SERVER_URLS):
+        from perfcodegen.llm.openai_provider import PLACEHOLDER_API_KEY, OpenAIProvider
+
+        local_url = LOCAL_SERVER_URLS.get(provider_name)
+        provider = OpenAIProvider(
+            model,
+            provider=provider_name,
+            base_url=base_url or local_url,
+            api_key=api_key or (PLACEHOLDER_API_KEY if local_url else None),
+            max_connections=max_connections,
+            timeout_s=timeout_s,
+        )
+    elif provider_name == "vllm":
+        from perfcodegen.llm.vllm_provider import VLLMProvider
+
+        provider = VLLMProvider(model)
+    elif provider_name == "hf":
+        from perfcodegen.llm.hf_provider import HFProvider
+
+        provider = HFProvider(model)
+    elif provider_name == "replay":
+        from perfcodegen.llm.replay import ReplayProvider
+
+        return ReplayProvider(Path(model))
+    else:
+        raise UnknownNameError("model provider", provider_name, PROVIDERS)
+    return CachedModel(provider, cache) if cache is not None else provider

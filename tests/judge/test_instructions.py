@@ -1,0 +1,181 @@
+"""Deterministic measurement: per-test instruction counts (hardware counters and callgrind)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from perfcodegen.errors import PerfCodegenError
+from perfcodegen.judge.instr_counters import (
+    InstructionMethod,
+    build_callgrind_shim,
+    hardware_counters_available,
+)
+from perfcodegen.judge.instructions import read_callgrind_dumps, resolve_method, run_instructions
+from perfcodegen.judge.model import JudgeJob, JudgeResult, Limits, MeasureMode, Verdict
+from perfcodegen.problems.model import TestCase
+
+HAS_CALLGRIND = shutil.which("valgrind") is not None and shutil.which("cc") is not None
+needs_callgrind = pytest.mark.skipif(not HAS_CALLGRIND, reason="valgrind or cc not installed")
+needs_hardware = pytest.mark.skipif(
+    not hardware_counters_available(), reason="no hardware instruction counter here"
+)
+
+SUM_LOOP = """
+def f(n):
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+"""
+IN_LIST = "DATA = list(range(200_000))\ndef f(x):\n    return x in DATA\n"
+IN_SET = "DATA = set(range(200_000))\ndef f(x):\n    return x in DATA\n"
+LIMITS = Limits(wall_time_s=2.0, cpu_time_s=2.0, memory_mb=1024)
+
+
+def job(programs: list[str], tests: list[TestCase], entry_point: str | None = "f") -> JudgeJob:
+    return JudgeJob(
+        job_id="instr",
+        programs=programs,
+        entry_point=entry_point,
+        tests=tests,
+        mode=MeasureMode.INSTRUCTIONS,
+        limits=LIMITS,
+    )
+
+
+def counts(result: JudgeResult) -> list[list[int | None]]:
+    return [[t.instructions for t in program.tests] for program in result.programs]
+
+
+WORK_JOB = job(
+    [SUM_LOOP], [TestCase.call([2_000], 1_999_000), TestCase.call([20_000], 199_990_000)]
+)
+MEMBERSHIP_JOB = job([IN_LIST, IN_SET], [TestCase.call([199_999], True)])
+
+
+def check_work_counts(loop: list[int | None], in_list: int, in_set: int) -> None:
+    small, large = loop
+    assert small is not None and large is not None
+    assert 8.5 < large / small < 11.5  # ten times the iterations, about ten times the count
+    assert in_list > 50 * in_set  # a linear scan inside C vs one hash lookup
+
+
+@needs_callgrind
+@pytest.mark.slow
+def test_callgrind_counts_are_bit_identical_and_track_work() -> None:
+    first = run_instructions(WORK_JOB, InstructionMethod.CALLGRIND)
+    second = run_instructions(WORK_JOB, InstructionMethod.CALLGRIND)
+    assert first.result.ok
+    assert counts(first) == counts(second)
+    assert all(c is not None and c > 0 for c in counts(first)[0])
+    assert any("callgrind" in note for note in first.notes)
+    membership = run_instructions(MEMBERSHIP_JOB, InstructionMethod.CALLGRIND)
+    assert all(p.ok for p in membership.programs)
+    in_list, in_set = (p.tests[0].instructions for p in membership.programs)
+    assert in_list is not None and in_set is not None
+    check_work_counts(counts(first)[0], in_list, in_set)
+
+
+@needs_hardware
+def test_hardware_counts_are_near_identical_and_track_work() -> None:
+    first = run_instructions(WORK_JOB, InstructionMethod.HARDWARE)
+    second = run_instructions(WORK_JOB, InstructionMethod.HARDWARE)
+    for a, b in zip(counts(first)[0], counts(second)[0], strict=True):
+        assert a is not None and b is not None
+        assert abs(a - b) <= 0.001 * a  # identical here with ASLR off; interrupts may add a few
+    membership = run_instructions(MEMBERSHIP_JOB, InstructionMethod.HARDWARE)
+    in_list, in_set = (p.tests[0].instructions for p in membership.programs)
+    assert in_list is not None and in_set is not None
+    check_work_counts(counts(first)[0], in_list, in_set)
+    assert any("perf_event" in note for note in first.notes)
+
+
+def test_failures_get_the_judges_verdicts() -> None:
+    programs = [
+        "def f(n):\n    return n + 1\n",  # passes
+        "def f(n):\n    return n\n",  # wrong answer
+        "def f(n):\n    return 1 // 0\n",  # runtime error
+        "def f(n):\n    import os\n    os._exit(0)\n",  # kills the runner: restarted
+        "def f(n):\n    while True:\n        pass\n",  # timeout
+        "def f(n:\n",  # syntax error
+        "def f(n):\n    return object()\n",  # not plain data
+        "def f(n):\n    return n + 1\n",  # still measured after the crashes above
+    ]
+    tests = [TestCase.call([1], 2), TestCase.call([2], 3)]
+    quick = JudgeJob(
+        job_id="bad",
+        programs=programs,
+        entry_point="f",
+        tests=tests,
+        mode=MeasureMode.INSTRUCTIONS,
+        limits=Limits(wall_time_s=0.05, cpu_time_s=1.0, memory_mb=1024),
+    )
+    result = run_instructions(quick)
+    verdicts = [p.verdict for p in result.programs]
+    assert verdicts == [
+        Verdict.PASSED,
+        Verdict.WRONG_ANSWER,
+        Verdict.RUNTIME_ERROR,
+        Verdict.RUNTIME_ERROR,
+        Verdict.TIMEOUT,
+        Verdict.SYNTAX_ERROR,
+        Verdict.WRONG_ANSWER,
+        Verdict.PASSED,
+    ]
+    passed, wrong, crash, exited, loop = result.programs[:5]
+    assert all(t.instructions for t in passed.tests)
+    assert wrong.tests[0].actual == "1" and wrong.tests[0].expected == "2"
+    assert crash.tests[0].error_type == "ZeroDivisionError"
+    assert "exited" in (exited.tests[0].error_message or "")
+    assert len(loop.tests) == 1  # the rest of a program that hung the runner is skipped
+    assert result.programs[-1].passed == 2
+    assert result.mode is MeasureMode.INSTRUCTIONS
+
+
+def test_stdio_and_assert_tests_are_counted() -> None:
+    stdio = job(["print(sum(map(int, input().split())))\n"], [TestCase.stdio("2 3\n", "5\n")], None)
+    asserted = job(["def f(n):\n    return n * 2\n"], [TestCase.assert_("assert f(4) == 8")])
+    for result in (run_instructions(stdio), run_instructions(asserted)):
+        assert result.result.ok
+        assert (result.result.total_instructions or 0) > 0
+
+
+def test_auto_method_prefers_hardware_counters() -> None:
+    expected = (
+        InstructionMethod.HARDWARE if hardware_counters_available() else InstructionMethod.CALLGRIND
+    )
+    assert resolve_method(None) is expected
+    assert resolve_method(InstructionMethod.CALLGRIND) is InstructionMethod.CALLGRIND
+
+
+def test_missing_valgrind_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(PerfCodegenError, match="valgrind"):
+        run_instructions(WORK_JOB, InstructionMethod.CALLGRIND)
+
+
+@needs_callgrind
+def test_shim_is_compiled_once_into_the_cache(tmp_path: Path) -> None:
+    library = build_callgrind_shim(tmp_path)
+    stamp = library.stat().st_mtime_ns
+    assert build_callgrind_shim(tmp_path) == library
+    assert library.stat().st_mtime_ns == stamp
+
+
+def test_callgrind_dumps_are_parsed_by_label(tmp_path: Path) -> None:
+    def dump(name: str, label: str, total: int) -> None:
+        text = (
+            "# callgrind format\nversion: 1\npart: 1\n\n"
+            f"desc: Trigger: Client Request: {label}\n\npositions: line\nevents: Ir\n"
+            f"summary: {total}\n\nfn=(1) f\n0 {total}\n\ntotals: {total}\n"
+        )
+        (tmp_path / name).write_text(text)
+
+    dump("callgrind.out.1", "baseline", 120)
+    dump("callgrind.out.2", "baseline", 110)
+    dump("callgrind.out.3", "p0-t1", 98765)
+    (tmp_path / "callgrind.out").write_text("desc: Trigger: Program termination\ntotals: 0\n")
+    assert read_callgrind_dumps(tmp_path) == {"baseline": 110, "p0-t1": 98765}
