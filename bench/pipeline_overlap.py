@@ -7,7 +7,7 @@ Three runs of the same workload, side by side:
   full         server answers after LATENCY, real judge     -> T_full
 Target: T_full <= 1.2 x max(T_model, T_judge).
 
-    .venv/bin/python bench/pipeline_overlap.py [--problems 16] [--latency 0.3]
+    .venv/bin/python bench/pipeline_overlap.py [--problems 40] [--latency 1.0]
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ class ReplayedJudge:
 async def timed_run(
     work: list[Problem], latency: float, store: RunStore, judge: JudgeService, k: int
 ) -> float:
-    config = RunConfig(name="bench", benchmark="bench", model="openai/bench", k=k, repeats=12)
+    config = RunConfig(name="bench", benchmark="bench", model="openai/scripted-model", k=k, repeats=12)
     with ScriptedServer(script(latency)) as server:
         model = get_model(config.model, base_url=server.base_url, api_key="x", max_connections=64)
         start = time.perf_counter()
@@ -113,8 +113,8 @@ async def main(count: int, latency: float, k: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--problems", type=int, default=16)
-    parser.add_argument("--latency", type=float, default=0.3)
+    parser.add_argument("--problems", type=int, default=40)
+    parser.add_argument("--latency", type=float, default=1.0)
     parser.add_argument("-k", type=int, default=2)
     args = parser.parse_args()
     asyncio.run(main(args.problems, args.latency, args.k))
