@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_job
+from .conftest import make_job
 
 from perfcodegen.judge.client import ForkServerProcess
 from perfcodegen.judge.model import JudgeResult, Limits, Verdict

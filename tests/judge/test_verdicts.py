@@ -7,7 +7,7 @@ import signal
 import time
 
 import pytest
-from conftest import RunJob
+from .conftest import RunJob
 
 from perfcodegen.judge.client import ForkServerProcess
 from perfcodegen.judge.model import JudgeJob, Limits, MeasureMode, Verdict

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from outcome_builders import cand
+from .outcome_builders import cand
 
 from perfcodegen.metrics.records import ProblemOutcome
 

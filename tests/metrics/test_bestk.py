@@ -3,7 +3,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from outcome_builders import cand
+from .outcome_builders import cand
 
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.metrics.bestk import (

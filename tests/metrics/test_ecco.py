@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from outcome_builders import cand
+from .outcome_builders import cand
 
 from perfcodegen.metrics.ecco import (
     edit_metrics,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from run_builders import perfcodegen_outcomes, write_run
+from .run_builders import perfcodegen_outcomes, write_run
 
 from perfcodegen.cli import main
 

@@ -5,7 +5,7 @@ import math
 from pathlib import Path
 
 import pytest
-from run_builders import cand, perfcodegen_outcomes, write_run
+from .run_builders import cand, perfcodegen_outcomes, write_run
 
 from perfcodegen.cli import main
 from perfcodegen.metrics.records import ProblemOutcome
