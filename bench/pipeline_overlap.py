@@ -22,16 +22,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from support.scripted_server import Delay, ScriptedServer  # noqa: E402
-
-from perfcodegen.config import RunConfig  # noqa: E402
-from perfcodegen.judge import Judge, JudgeConfig, JudgeJob, JudgeResult, Limits  # noqa: E402
-from perfcodegen.llm.registry import get_model  # noqa: E402
-from perfcodegen.methods.judging import JudgeService, LocalJudgeService  # noqa: E402
-from perfcodegen.methods.session import job_key  # noqa: E402
-from perfcodegen.pipeline import run_method  # noqa: E402
-from perfcodegen.problems.model import Problem, TestCase  # noqa: E402
-from perfcodegen.store import RunStore  # noqa: E402
+from perfcodegen.config import RunConfig
+from perfcodegen.judge import Judge, JudgeConfig, JudgeJob, JudgeResult, Limits
+from perfcodegen.llm.registry import get_model
+from perfcodegen.methods.judging import JudgeService, LocalJudgeService
+from perfcodegen.methods.session import job_key
+from perfcodegen.pipeline import run_method
+from perfcodegen.problems.model import Problem, TestCase
+from perfcodegen.store import RunStore
+from support.scripted_server import Delay, ScriptedServer
 
 LOOP = "```python\ndef f(n):\n    total = 0\n    for i in range(n + 1):\n        total += i * i\n    return total\n```"
 GEN = "```python\ndef f(n):\n    return sum(i * i for i in range(n + 1))\n```"

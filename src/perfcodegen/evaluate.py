@@ -60,15 +60,15 @@ def load_solutions(path: Path, problems: list[Problem]) -> dict[str, list[str]]:
     solutions: dict[str, list[str]] = defaultdict(list)
     for lineno, row in read_jsonl(path):
         task = str(row.get("task_id", ""))
-        problem = by_id.get(task)
-        if problem is None:
+        matched = by_id.get(task)
+        if matched is None:
             if not task:
                 raise DataError(f"{path}:{lineno}: missing field 'task_id'")
             continue  # a task outside the selected problems (--limit / --problems)
         if isinstance(row.get("solution"), str):
-            solutions[problem.id].append(row["solution"])
+            solutions[matched.id].append(row["solution"])
         elif isinstance(row.get("completion"), str):
-            solutions[problem.id].append(problem.prompt + row["completion"])
+            solutions[matched.id].append(matched.prompt + row["completion"])
         else:
             raise DataError(f"{path}:{lineno}: needs a 'solution' or 'completion' string field")
     return dict(solutions)
@@ -122,14 +122,14 @@ async def evaluate_problem(
     references = [
         r for r in problem.references if (await run_job([r], problem.tests, MeasureMode.CHECK)).result.ok
     ]
-    correct = [s for s, c in zip(samples, checks) if c.ok]
+    correct = [s for s, c in zip(samples, checks, strict=False) if c.ok]
     measured = await measure_programs(
         run_job, [*references, *correct], problem.tests, settings.measure, settings.memory
     )
     ref_costs = [measured[r].cost for r in references if r in measured and measured[r].cost]
     reference_time = min((c for c in ref_costs if c is not None), default=None)
     results = []
-    for index, (source, check) in enumerate(zip(samples, checks)):
+    for index, (source, check) in enumerate(zip(samples, checks, strict=False)):
         figures = measured.get(source, NOT_MEASURED) if check.ok else NOT_MEASURED
         ratio = figures.cost / reference_time if figures.cost and reference_time else None
         failure = check.first_failure

@@ -9,6 +9,7 @@ same machine conditions; that is what makes %Opt and speedups trustworthy on a n
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from perfcodegen.judge.model import MeasureMode
 from perfcodegen.measuring import NOT_MEASURED, Measured, measure_programs
 from perfcodegen.methods.base import get_method_info
@@ -38,10 +39,8 @@ async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
         input_ok = (await session.run_job([problem.input_program], all_tests, MeasureMode.CHECK)).result.ok
 
     # 2. One measurement session for every distinct correct program.
-    programs: list[str] = []
-    for source in [*references, *([problem.input_program] if input_ok else []), *(c.code for c in correct)]:
-        if source is not None and source not in programs:
-            programs.append(source)
+    inputs = [problem.input_program] if input_ok and problem.input_program else []
+    programs = [*references, *inputs, *(c.code for c in correct if c.code)]
     timed = await measure_programs(
         session.run_job, programs, all_tests, config.measure, config.memory
     )
@@ -102,7 +101,11 @@ def _spectrum(
         return times, memories or None, "measured"
     recorded = problem.metadata.extra.get("spectrum") or {}
     runtimes = recorded.get("runtimes") if isinstance(recorded, dict) else None
-    memories = recorded.get("memories") if isinstance(recorded, dict) else None
+    recorded_memories = recorded.get("memories") if isinstance(recorded, dict) else None
     if runtimes:
-        return [float(x) for x in runtimes], [float(x) for x in memories or []] or None, "dataset"
+        return (
+            [float(x) for x in runtimes],
+            [float(x) for x in recorded_memories or []] or None,
+            "dataset",
+        )
     return None, None, None

@@ -42,7 +42,7 @@ async def measure_programs(
     else:
         results = [(await run_job([p], tests, MeasureMode.WALL)).result for p in distinct]
     measured: dict[str, Measured] = {}
-    for source, result in zip(distinct, results):
+    for source, result in zip(distinct, results, strict=False):
         if not result.ok:
             continue
         if measure == "instructions":

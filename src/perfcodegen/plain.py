@@ -13,6 +13,8 @@ import math
 from typing import Any
 
 _TAG = "__py__"
+_BIG_INT_BITS = 4096
+"""Larger ints are tagged and written in hex (Python caps int<->decimal str at 4300 digits)."""
 
 
 def encode(value: Any) -> Any:
@@ -20,6 +22,8 @@ def encode(value: Any) -> Any:
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
+        if value.bit_length() > _BIG_INT_BITS:  # JSON parsers refuse > 4300 decimal digits
+            return {_TAG: "int", "v": hex(value)}
         return value
     if isinstance(value, float):
         if math.isfinite(value):
@@ -55,6 +59,8 @@ def decode(data: Any) -> Any:
         payload = data["v"]
         if tag == "float":
             return float(payload)
+        if tag == "int":
+            return int(payload, 16)
         if tag == "tuple":
             return tuple(decode(v) for v in payload)
         if tag == "set":

@@ -14,11 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from .conftest import make_job
 
 from perfcodegen.judge.client import ForkServerProcess
 from perfcodegen.judge.model import JudgeResult, Limits, Verdict
 from perfcodegen.problems.model import TestCase
+
+from .conftest import make_job
 
 LIMITS = Limits(wall_time_s=1.0, cpu_time_s=1.0, memory_mb=512)
 RETURNS_ONE = [TestCase.call([], 1)]

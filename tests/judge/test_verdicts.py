@@ -7,11 +7,12 @@ import signal
 import time
 
 import pytest
-from .conftest import RunJob
 
 from perfcodegen.judge.client import ForkServerProcess
 from perfcodegen.judge.model import JudgeJob, Limits, MeasureMode, Verdict
 from perfcodegen.problems.model import TestCase
+
+from .conftest import RunJob
 
 ADD = "def f(a, b):\n    return a + b\n"
 

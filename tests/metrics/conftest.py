@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from .outcome_builders import cand
 
 from perfcodegen.metrics.records import ProblemOutcome
+
+from .outcome_builders import cand
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from .outcome_builders import cand
 
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.metrics.bestk import (
@@ -17,6 +16,8 @@ from perfcodegen.metrics.bestk import (
 )
 from perfcodegen.metrics.correctness import pass_at_k
 from perfcodegen.metrics.records import ProblemOutcome
+
+from .outcome_builders import cand
 
 
 def final_id(outcome: ProblemOutcome, k: int, view: View) -> str | None:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from .outcome_builders import cand
 
 from perfcodegen.metrics.ecco import (
     edit_metrics,
@@ -10,6 +9,8 @@ from perfcodegen.metrics.ecco import (
     share_strictly_above,
 )
 from perfcodegen.metrics.records import CandidateOutcome, ProblemOutcome
+
+from .outcome_builders import cand
 
 
 def edited(

@@ -3,6 +3,7 @@ judge, a real run store; asserts the exact conversation, the fallbacks and the m
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ async def test_full_conversation_and_metrics(tmp_path: Path) -> None:
     # 1 sample + reflect + refine + perf round 1 + perf round 2, all in one conversation.
     assert len(turns) == 5
     assert [m["role"] for m in turns[-1]] == ["user", "assistant"] * 4 + ["user"]
-    for earlier, later in zip(turns, turns[1:]):
+    for earlier, later in itertools.pairwise(turns):
         assert later[: len(earlier)] == earlier  # each turn extends the same chat
     reflect = turns[1][-1]["content"]
     assert "cannot pass the following test case" in reflect

@@ -3,9 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from .run_builders import perfcodegen_outcomes, write_run
 
 from perfcodegen.cli import main
+
+from .run_builders import perfcodegen_outcomes, write_run
 
 
 def test_report_html_has_tables_and_inline_svg(

@@ -5,11 +5,12 @@ import math
 from pathlib import Path
 
 import pytest
-from .run_builders import cand, perfcodegen_outcomes, write_run
 
 from perfcodegen.cli import main
 from perfcodegen.metrics.records import ProblemOutcome
 from perfcodegen.store import RunStore
+
+from .run_builders import cand, perfcodegen_outcomes, write_run
 
 
 def error_text(capsys: pytest.CaptureFixture[str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -18,21 +18,27 @@ from perfcodegen.errors import PerfCodegenError
 def eval_command(
     benchmark: Annotated[str, typer.Argument(help="Benchmark name (see `perfcodegen benchmarks`).")],
     solutions: Annotated[str, typer.Option(help="'reference' or a JSONL file of {task_id, solution|completion} rows.")] = "reference",
-    split: Annotated[Optional[str], typer.Option(help="Benchmark split.")] = None,
-    variant: Annotated[Optional[str], typer.Option(help="Benchmark variant (e.g. plus).")] = None,
-    data: Annotated[Optional[Path], typer.Option(help="Local dataset file or folder.")] = None,
+    split: Annotated[str | None, typer.Option(help="Benchmark split.")] = None,
+    variant: Annotated[str | None, typer.Option(help="Benchmark variant (e.g. plus).")] = None,
+    data: Annotated[Path | None, typer.Option(help="Local dataset file or folder.")] = None,
     repeats: Annotated[int, typer.Option(help="Timed runs per test (E).")] = 12,
     measure: Annotated[str, typer.Option(help="wall, paired or instructions.")] = "paired",
     memory: Annotated[bool, typer.Option("--memory/--no-memory", help="Also measure peak memory.")] = False,
-    workers: Annotated[Optional[int], typer.Option(help="Judge workers (default: cores).")] = None,
-    limit: Annotated[Optional[int], typer.Option(help="Only the first N problems.")] = None,
-    problems: Annotated[Optional[str], typer.Option(help="Comma-separated problem ids.")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Output directory (default runs/eval-<benchmark>).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Judge workers (default: cores).")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N problems.")] = None,
+    problems: Annotated[str | None, typer.Option(help="Comma-separated problem ids.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output directory (default runs/eval-<benchmark>).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Judge solutions: verdicts, tests passed, per-test timings, pass@k and runtime ratios."""
     from perfcodegen.config import RunConfig
-    from perfcodegen.evaluate import EvalSettings, evaluate, load_solutions, summarize, write_summary
+    from perfcodegen.evaluate import (
+        EvalSettings,
+        evaluate,
+        load_solutions,
+        summarize,
+        write_summary,
+    )
     from perfcodegen.judge import Judge, JudgeConfig
     from perfcodegen.methods.judging import LocalJudgeService
     from perfcodegen.pipeline import select_problems

@@ -1,3 +1,265 @@
-"""`perfcodegen benchmarks` and `perfcodegen problems ...` (owned by the loaders work)."""
+"""`perfcodegen benchmarks` and `perfcodegen problems list|show` (thin: load, then print)."""
 
 from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+
+from perfcodegen.cli._app import app, console, print_json
+from perfcodegen.errors import DataError
+from perfcodegen.problems.model import Problem
+from perfcodegen.problems.registry import LoadOptions, benchmarks, get_benchmark, load_benchmark
+
+problems_app = typer.Typer(
+    help="List and inspect the problems of a benchmark.", no_args_is_help=True
+)
+app.add_typer(problems_app, name="problems")
+
+COUNT_TIMEOUT_S = 300
+"""Budget for counting every benchmark's problems in the offline child process."""
+
+SplitOpt = Annotated[
+    str | None, typer.Option("--split", help="Benchmark split (default: its own).")
+]
+VariantOpt = Annotated[
+    str | None, typer.Option("--variant", help="Benchmark variant, e.g. 'plus' (EvalPlus tests).")
+]
+DataOpt = Annotated[
+    Path | None, typer.Option("--data", help="Local file or folder instead of the default source.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+
+_COUNT_CHILD = r"""
+import json, sys
+from pathlib import Path
+from perfcodegen.errors import PerfCodegenError
+from perfcodegen.problems.registry import LoadOptions, benchmarks, load_benchmark
+data = json.loads(sys.argv[1])
+counts = {}
+for info in benchmarks():
+    path = Path(data[info.name]) if info.name in data else None
+    splits = [None] + (["all"] if "all" in info.splits and info.default_split != "all" else [])
+    found = {}
+    for split in splits:
+        try:
+            found[split or "default"] = len(load_benchmark(info.name, LoadOptions(split=split, data=path)))
+        except (PerfCodegenError, OSError) as exc:
+            found[split or "default"] = None
+    counts[info.name] = found
+print(json.dumps(counts))
+"""
+
+
+def offline_counts(data: dict[str, str]) -> dict[str, dict[str, int | None]]:
+    """Problem counts per benchmark, loaded in a child with the hub switched to offline mode.
+
+    A child keeps the offline switch (environment variables read by `datasets`) out of this
+    process; benchmarks that would need the network count as unknown instead of waiting.
+    """
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", _COUNT_CHILD, json.dumps(data)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=COUNT_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        return {}
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return {}
+    result: dict[str, dict[str, int | None]] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _parse_data_pairs(pairs: list[str]) -> dict[str, str]:
+    data = {}
+    for pair in pairs:
+        name, sep, path = pair.partition("=")
+        if not sep or not name or not path:
+            raise DataError(f"--data expects NAME=PATH, got {pair!r}")
+        get_benchmark(name)  # unknown names list the known ones
+        data[name] = str(Path(path).expanduser())
+    return data
+
+
+def _count_text(found: dict[str, int | None] | None) -> str:
+    if not found:
+        return "-"
+    parts = [
+        f"{n} {'' if k == 'default' else k}".strip() for k, n in found.items() if n is not None
+    ]
+    return ", ".join(parts) if parts else "-"
+
+
+@app.command("benchmarks")
+def benchmarks_command(
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", help="NAME=PATH: count NAME from a local file/folder."),
+    ] = None,
+    count: Annotated[bool, typer.Option(help="Count problems (offline sources only).")] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the benchmarks, their splits, sources and (offline-loadable) problem counts."""
+    counts = offline_counts(_parse_data_pairs(data or [])) if count else {}
+    infos = benchmarks()
+    if as_json:
+        print_json(
+            [
+                {
+                    "name": i.name,
+                    "description": i.description,
+                    "splits": list(i.splits),
+                    "default_split": i.default_split,
+                    "source": i.source,
+                    "problems": counts.get(i.name),
+                }
+                for i in infos
+            ]
+        )
+        return
+    table = Table(title="Benchmarks")
+    for column in ("name", "description", "splits", "problems", "source"):
+        table.add_column(column, overflow="fold")
+    for info in infos:
+        splits = ", ".join(
+            f"[bold]{s}[/]" if s == info.default_split else escape(s) for s in info.splits
+        )
+        table.add_row(
+            info.name,
+            escape(info.description),
+            splits,
+            _count_text(counts.get(info.name)),
+            escape(info.source),
+        )
+    console.print(table)
+    if count:
+        console.print("[dim]problems: '-' = not loadable offline; pass --data NAME=PATH[/]")
+
+
+def _options(split: str | None, variant: str | None, data: Path | None) -> LoadOptions:
+    return LoadOptions(split=split, variant=variant, data=data.expanduser() if data else None)
+
+
+def _summary(problem: Problem) -> dict[str, Any]:
+    return {
+        "id": problem.id,
+        "native_id": problem.native_id,
+        "entry_point": problem.entry_point,
+        "split": problem.metadata.split,
+        "tests": len(problem.tests),
+        "public_tests": len(problem.public_tests),
+        "statement": problem.statement.strip().splitlines()[0] if problem.statement.strip() else "",
+    }
+
+
+@problems_app.command("list")
+def list_command(
+    benchmark: Annotated[
+        str, typer.Argument(help="Benchmark name (see `perfcodegen benchmarks`).")
+    ],
+    split: SplitOpt = None,
+    variant: VariantOpt = None,
+    data: DataOpt = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Show at most N.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List a benchmark's problems."""
+    problems = load_benchmark(benchmark, _options(split, variant, data))
+    shown = problems[:limit] if limit else problems
+    if as_json:
+        print_json([_summary(p) for p in shown])
+        return
+    table = Table(title=f"{benchmark}: {len(problems)} problems")
+    for column in ("id", "entry point", "split", "tests (public)", "statement"):
+        table.add_column(column, overflow="ellipsis", no_wrap=column != "statement")
+    for problem in shown:
+        row = _summary(problem)
+        table.add_row(
+            escape(row["id"]),
+            escape(row["entry_point"] or "(stdin)"),
+            escape(row["split"] or ""),
+            f"{row['tests']} ({row['public_tests']})",
+            escape(row["statement"][:100]),
+        )
+    console.print(table)
+    console.print(f"{len(problems)} problems" + (f", {len(shown)} shown" if limit else ""))
+
+
+def find_problem(benchmark: str, native_id: str, options: LoadOptions) -> Problem:
+    """The problem, searched in the given split, else the default one, else 'all'."""
+    info = get_benchmark(benchmark)
+    splits: list[str | None] = [options.split]
+    if options.split is None and "all" in info.splits:
+        splits.append("all")
+    wanted = {native_id, f"{benchmark}/{native_id}"}
+    examples: list[str] = []
+    for split in splits:
+        problems = load_benchmark(
+            benchmark, LoadOptions(split=split, data=options.data, variant=options.variant)
+        )
+        match = next((p for p in problems if p.native_id in wanted or p.id in wanted), None)
+        if match is not None:
+            return match
+        examples = [p.id for p in problems[:3]]
+    raise DataError(
+        f"no problem {native_id!r} in benchmark {benchmark!r}; ids look like {', '.join(examples)}"
+    )
+
+
+def _split_id(problem_id: str, native_id: str | None) -> tuple[str, str]:
+    if native_id is not None:
+        return problem_id, native_id
+    benchmark, sep, rest = problem_id.partition("/")
+    if not sep or not rest:
+        raise DataError(
+            f"expected an id like 'humaneval/HumanEval/0' or 'BENCH ID', got {problem_id!r}"
+        )
+    return benchmark, rest
+
+
+@problems_app.command("show")
+def show_command(
+    problem_id: Annotated[str, typer.Argument(help="Full id (humaneval/HumanEval/0) or BENCH.")],
+    native_id: Annotated[str | None, typer.Argument(help="The benchmark's own id.")] = None,
+    split: SplitOpt = None,
+    variant: VariantOpt = None,
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one problem: statement, tests and references."""
+    benchmark, native = _split_id(problem_id, native_id)
+    problem = find_problem(benchmark, native, _options(split, variant, data))
+    if as_json:
+        print_json(problem.model_dump(mode="json"))
+        return
+    meta = f"split {problem.metadata.split} · entry point {problem.entry_point or '(stdin/stdout)'}"
+    console.print(Panel(escape(problem.statement), title=escape(problem.id), subtitle=escape(meta)))
+    if problem.test_setup:
+        console.print(Panel(Syntax(problem.test_setup, "python"), title="test setup"))
+    table = Table(title=f"{len(problem.tests)} tests ({len(problem.public_tests)} public)")
+    for column in ("#", "kind", "public", "name", "test"):
+        table.add_column(column, overflow="fold")
+    for index, test in enumerate(problem.tests):
+        table.add_row(
+            str(index),
+            test.kind.value,
+            "yes" if test.public else "",
+            escape(test.name or ""),
+            escape(test.describe(problem.entry_point, limit=300)),
+        )
+    console.print(table)
+    for index, reference in enumerate(problem.references):
+        console.print(Panel(Syntax(reference, "python"), title=f"reference {index}"))

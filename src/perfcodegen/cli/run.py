@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -12,6 +12,7 @@ from rich.table import Table
 
 from perfcodegen.cli._app import app, console, print_json
 from perfcodegen.config import RunConfig, RuntimeOptions
+from perfcodegen.pipeline import ProgressHook
 
 
 def _split_ids(value: str | None) -> list[str]:
@@ -24,19 +25,19 @@ def run(
     model: Annotated[str, typer.Option("--model", "-m", help="provider/model, e.g. openai/gpt-4o, ollama/llama3, replay/FILE.jsonl")],
     method: Annotated[str, typer.Option(help="Method (see `perfcodegen methods`).")] = "perfcodegen",
     k: Annotated[int, typer.Option("-k", "--samples", help="Samples per problem.")] = 8,
-    split: Annotated[Optional[str], typer.Option(help="Benchmark split.")] = None,
-    variant: Annotated[Optional[str], typer.Option(help="Benchmark variant (e.g. plus).")] = None,
-    data: Annotated[Optional[Path], typer.Option(help="Local dataset file or folder.")] = None,
-    limit: Annotated[Optional[int], typer.Option(help="Only the first N problems.")] = None,
-    problems: Annotated[Optional[str], typer.Option(help="Comma-separated problem ids (native like HumanEval/0, or full).")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Run directory (default runs/<benchmark>-<method>-<model>).")] = None,
+    split: Annotated[str | None, typer.Option(help="Benchmark split.")] = None,
+    variant: Annotated[str | None, typer.Option(help="Benchmark variant (e.g. plus).")] = None,
+    data: Annotated[Path | None, typer.Option(help="Local dataset file or folder.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N problems.")] = None,
+    problems: Annotated[str | None, typer.Option(help="Comma-separated problem ids (native like HumanEval/0, or full).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Run directory (default runs/<benchmark>-<method>-<model>).")] = None,
     paradigm: Annotated[str, typer.Option(help="nl2code or edit (history-based editing).")] = "nl2code",
-    refine_model: Annotated[Optional[str], typer.Option(help="Model for refinement turns (e.g. with a replay model).")] = None,
-    base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible server URL.")] = None,
+    refine_model: Annotated[str | None, typer.Option(help="Model for refinement turns (e.g. with a replay model).")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL.")] = None,
     temperature: Annotated[float, typer.Option(help="Sampling temperature for samples.")] = 0.8,
     top_p: Annotated[float, typer.Option(help="Nucleus sampling top_p.")] = 0.95,
     max_tokens: Annotated[int, typer.Option(help="Max tokens per reply.")] = 2048,
-    seed: Annotated[Optional[int], typer.Option(help="Sampling seed passed to the server.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Sampling seed passed to the server.")] = None,
     feedback_tests: Annotated[str, typer.Option(help="Tests the model may see: all or public.")] = "all",
     correctness_feedback: Annotated[str, typer.Option(help="reflect (plan then refine), direct, or none.")] = "reflect",
     iterations: Annotated[int, typer.Option(help="Refinement iterations (iterative methods).")] = 1,
@@ -44,7 +45,7 @@ def run(
     measure: Annotated[str, typer.Option(help="Final timing: paired, wall or instructions.")] = "paired",
     repeats: Annotated[int, typer.Option(help="Timed runs per test (E).")] = 12,
     memory: Annotated[bool, typer.Option("--memory/--no-memory", help="Also measure peak memory.")] = False,
-    workers: Annotated[Optional[int], typer.Option(help="Judge workers (default: cores).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Judge workers (default: cores).")] = None,
     max_connections: Annotated[int, typer.Option(help="Concurrent model requests.")] = 16,
     cache: Annotated[bool, typer.Option("--cache/--no-cache", help="Use the persistent response cache.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
@@ -89,7 +90,7 @@ class _progress:
             console=console, transient=True, disable=not enabled,
         )
 
-    def __enter__(self) -> tuple[object, Progress]:
+    def __enter__(self) -> tuple[ProgressHook, Progress]:
         self.bar.__enter__()
         started = self.bar.add_task("problems started", total=None)
         finished = self.bar.add_task("problems finished", total=None)

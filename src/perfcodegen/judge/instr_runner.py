@@ -1,16 +1,17 @@
-"""The instruction-counting runner: `python -m perfcodegen.judge.instr_runner SPEC FD`.
+"""The instruction-counting runner: `python -m perfcodegen.judge.instr_runner SPEC`.
 
 Started by :mod:`perfcodegen.judge.instructions`, under valgrind (callgrind) or natively
 (hardware counters), once per batch of (program, test) tasks. For each task it prepares
 the program in a fresh namespace, runs the test once untimed (warm-up), then collects
 garbage, seeds `random` with 0 and counts one run of the test's call (fresh arguments are
 made outside the count). Observed values go back to the judge as marshal frames of plain
-data on file descriptor FD (see `wire`); they are compared there, never here.
+data on its standard output, a pipe (see `wire`); they are compared there, never here.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import random
 import sys
 from collections.abc import Callable
@@ -149,9 +150,18 @@ def _send(fd: int, record: dict[str, Any]) -> None:
         wire.write_frame(fd, {**record, **_not_plain(f"unencodable value: {exc}"), "value": None})
 
 
+def _take_stdout() -> int:
+    """Keep the judge's pipe (our stdout) for records; the candidate's prints go nowhere."""
+    records = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    return records
+
+
 def main(argv: list[str]) -> int:
     spec = RunnerSpec.model_validate_json(Path(argv[1]).read_text(encoding="utf-8"))
-    fd = int(argv[2])
+    fd = _take_stdout()
     meter: _Meter
     if spec.method is InstructionMethod.CALLGRIND:
         meter = _CallgrindMeter(spec.shim_library or "")

@@ -195,13 +195,12 @@ def _run_batch(
         try:
             with (root / "stderr.txt").open("wb") as stderr:
                 process = subprocess.Popen(
-                    [*launch(spec_path, dumps), str(write_fd)],
+                    launch(spec_path, dumps),
                     cwd=work,
                     env=_runner_env(work),
                     stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
+                    stdout=write_fd,  # fixed fd number: the runner's history never varies
                     stderr=stderr,
-                    pass_fds=(write_fd,),
                     start_new_session=True,
                     preexec_fn=_limit_resources(job.limits, method, len(tasks)),
                 )

@@ -22,7 +22,13 @@ from perfcodegen.judge.model import (
     TestOutcome,
 )
 from perfcodegen.llm.extract import extract_code
-from perfcodegen.llm.model import ChatMessage, GenerateConfig, ModelOutput, ModelProvider, RequestContext
+from perfcodegen.llm.model import (
+    ChatMessage,
+    GenerateConfig,
+    ModelOutput,
+    ModelProvider,
+    RequestContext,
+)
 from perfcodegen.methods.judging import JudgeService
 from perfcodegen.problems.model import Problem, TestCase
 from perfcodegen.store import CallRecord, CandidateRecord, RunStore

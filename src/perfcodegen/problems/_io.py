@@ -52,8 +52,7 @@ def read_json(path: Path) -> Any:
 def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     csv.field_size_limit(1 << 30)
     with open_text(path) as fh:
-        for index, row in enumerate(csv.DictReader(fh), start=1):
-            yield index, row
+        yield from enumerate(csv.DictReader(fh), start=1)
 
 
 def field(row: Mapping[str, Any], name: str, where: str, kind: type | tuple[type, ...] = str) -> Any:
