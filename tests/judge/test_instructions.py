@@ -102,6 +102,7 @@ def test_failures_get_the_judges_verdicts() -> None:
         "def f(n):\n    while True:\n        pass\n",  # timeout
         "def f(n:\n",  # syntax error
         "def f(n):\n    return object()\n",  # not plain data
+        "def f(n):\n    return len(bytearray(8 << 30))\n",  # memory bomb
         "def f(n):\n    return n + 1\n",  # still measured after the crashes above
     ]
     tests = [TestCase.call([1], 2), TestCase.call([2], 3)]
@@ -123,6 +124,7 @@ def test_failures_get_the_judges_verdicts() -> None:
         Verdict.TIMEOUT,
         Verdict.SYNTAX_ERROR,
         Verdict.WRONG_ANSWER,
+        Verdict.MEMORY_LIMIT,
         Verdict.PASSED,
     ]
     passed, wrong, crash, exited, loop = result.programs[:5]

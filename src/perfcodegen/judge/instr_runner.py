@@ -1,4 +1,4 @@
-"""The instruction-counting runner: `python -m perfcodegen.judge.instr_runner SPEC`.
+"""The instruction-counting runner: `python -c RUNNER_COMMAND < SPEC`.
 
 Started by :mod:`perfcodegen.judge.instructions`, under valgrind (callgrind) or natively
 (hardware counters), once per batch of (program, test) tasks. For each task it prepares
@@ -159,8 +159,17 @@ def _take_stdout() -> int:
     return records
 
 
-def main(argv: list[str]) -> int:
-    spec = RunnerSpec.model_validate_json(Path(argv[1]).read_text(encoding="utf-8"))
+def _take_stdin() -> bytes:
+    """The spec arrives on stdin (so argv and sys.path hold no per-run names)."""
+    data = sys.stdin.buffer.read()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    return data
+
+
+def main() -> int:
+    spec = RunnerSpec.model_validate_json(_take_stdin())
     fd = _take_stdout()
     meter: _Meter
     if spec.method is InstructionMethod.CALLGRIND:
@@ -182,5 +191,5 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+RUNNER_COMMAND = "import sys; from perfcodegen.judge.instr_runner import main; sys.exit(main())"
+"""Run with `python -c`: sys.path[0] is then '' rather than this run's temporary directory."""

@@ -36,6 +36,7 @@ from perfcodegen.judge.instr_counters import (
 )
 from perfcodegen.judge.instr_runner import (
     BASELINE_LABEL,
+    RUNNER_COMMAND,
     RunnerSpec,
     is_compile_error,
     task_label,
@@ -60,6 +61,10 @@ TASK_GRACE_S = 3.0
 """Added to each task's budget: preparing the program, re-translation after a restart."""
 TOOL_FILE_SIZE_MB = 64
 """Callgrind writes its dumps under the same file-size limit as the program."""
+SANDBOX_NOTE = (
+    "instruction counting runs candidates under rlimits, in their own session and temporary "
+    "directory, but without the fork server's network namespace or sandbox user"
+)
 _READ_CHUNK = 1 << 16
 _ADDR_NO_RANDOMIZE = 0x0040000
 _PERSONALITY_QUERY = 0xFFFFFFFF
@@ -107,8 +112,9 @@ def run_instructions(job: JudgeJob, method: InstructionMethod | None = None) -> 
         f"instructions counted with {chosen.value}"
         + (" (bit-identical across runs)" if chosen is InstructionMethod.CALLGRIND else "")
     )
+    outcomes.notes.append(SANDBOX_NOTE)
     pending = [_Task(p, t) for p in range(len(job.programs)) for t in range(len(job.tests))]
-    launch = _launcher(job, chosen)
+    launch = _launcher(chosen)
     while pending:
         pending = _run_batch(job, chosen, pending, launch, outcomes)
     programs = [_program_result(job, p, outcomes) for p in range(len(job.programs))]
@@ -121,13 +127,13 @@ def run_instructions(job: JudgeJob, method: InstructionMethod | None = None) -> 
     )
 
 
-def _launcher(job: JudgeJob, method: InstructionMethod) -> Callable[[Path, Path], list[str]]:
-    """Command line of one runner, given its spec file and dump directory."""
-    runner = [sys.executable, "-m", "perfcodegen.judge.instr_runner"]
+def _launcher(method: InstructionMethod) -> Callable[[Path], list[str]]:
+    """Command line of one runner, given its dump directory."""
+    runner = [sys.executable, "-c", RUNNER_COMMAND]
     if method is InstructionMethod.HARDWARE:
-        return lambda spec, dumps: [*runner, str(spec)]
+        return lambda dumps: runner
     valgrind = require_valgrind()
-    return lambda spec, dumps: [
+    return lambda dumps: [
         valgrind,
         "--tool=callgrind",
         "-q",
@@ -135,7 +141,6 @@ def _launcher(job: JudgeJob, method: InstructionMethod) -> Callable[[Path, Path]
         "--collect-atstart=no",
         f"--callgrind-out-file={dumps / 'callgrind.out'}",
         *runner,
-        str(spec),
     ]
 
 
@@ -173,7 +178,7 @@ def _run_batch(
     job: JudgeJob,
     method: InstructionMethod,
     tasks: list[_Task],
-    launch: Callable[[Path, Path], list[str]],
+    launch: Callable[[Path], list[str]],
     outcomes: _Outcomes,
 ) -> list[_Task]:
     """Run tasks in one runner process; return the tasks still to run after a crash."""
@@ -193,12 +198,12 @@ def _run_batch(
         spec_path.write_text(spec.model_dump_json(), encoding="utf-8")
         read_fd, write_fd = os.pipe()
         try:
-            with (root / "stderr.txt").open("wb") as stderr:
+            with (root / "stderr.txt").open("wb") as stderr, spec_path.open("rb") as spec_file:
                 process = subprocess.Popen(
-                    launch(spec_path, dumps),
+                    launch(dumps),
                     cwd=work,
                     env=_runner_env(work),
-                    stdin=subprocess.DEVNULL,
+                    stdin=spec_file,
                     stdout=write_fd,  # fixed fd number: the runner's history never varies
                     stderr=stderr,
                     start_new_session=True,

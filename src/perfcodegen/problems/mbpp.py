@@ -18,6 +18,7 @@ Variant ``plus`` (MBPP+ v0.2.0, 378 tasks; split ``all`` by default): a local
 from __future__ import annotations
 
 import ast
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,13 @@ PROMPT_TEMPLATE = (
 )
 
 
+def parse_quietly(source: str) -> ast.Module:
+    """ast.parse without the invalid-escape warnings that MBPP's code (e.g. '\\d') raises."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", (SyntaxWarning, DeprecationWarning))
+        return ast.parse(source)
+
+
 def split_of(task_id: int) -> str:
     for name, (low, high) in TASK_RANGES.items():
         if low <= task_id <= high:
@@ -62,7 +70,7 @@ def normalise_code(code: str) -> str:
 def called_function(assertion: str, defined: set[str]) -> str | None:
     """The function an MBPP assert calls: one the reference defines, else the first called name."""
     try:
-        module = ast.parse(assertion)
+        module = parse_quietly(assertion)
     except SyntaxError:
         return None
     names = [
@@ -80,7 +88,7 @@ def assert_tests(
     for source in asserts:
         source = normalise_code(source).strip()
         try:
-            module = ast.parse(source)
+            module = parse_quietly(source)
         except SyntaxError as exc:
             raise DataError(
                 f"{where}: a test does not parse ({exc.msg}): {source!r:.120}"
@@ -108,7 +116,7 @@ def problem_from_row(row: Mapping[str, Any], where: str, sanitized: bool) -> Pro
     else:
         setup = normalise_code(row.get("test_setup_code") or "")
     try:
-        defined = {n.name for n in ast.walk(ast.parse(code)) if isinstance(n, ast.FunctionDef)}
+        defined = {n.name for n in ast.walk(parse_quietly(code)) if isinstance(n, ast.FunctionDef)}
     except SyntaxError as exc:
         raise DataError(f"{where}: field 'code' does not parse: {exc.msg}") from None
     entry_point = called_function(test_list[0], defined) if test_list else None
