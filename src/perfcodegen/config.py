@@ -21,6 +21,9 @@ class RunConfig(BaseModel):
     problems: list[str] = Field(default_factory=list)
     """Problem ids to run (native or full ids); empty = all."""
     limit: int | None = None
+    difficulty: str | None = None
+    load_options: dict[str, str] = Field(default_factory=dict)
+    """Loader-specific options (e.g. PIE's `descriptions=PATH`, ECCO's `tests_dir=PATH`)."""
 
     model: str
     """'provider/model', e.g. 'openai/gpt-4o' or 'replay/samples.jsonl'."""

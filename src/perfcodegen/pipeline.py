@@ -41,8 +41,10 @@ def select_problems(config: RunConfig) -> list[Problem]:
     options = LoadOptions(
         split=config.split,
         data=Path(config.data) if config.data else None,
-        variant=config.variant,
+        variant=config.variant or _default_variant(config),
         limit=None if config.problems else config.limit,
+        difficulty=config.difficulty,
+        extra=dict(config.load_options),
     )
     problems = load_benchmark(config.benchmark, options)
     if config.problems:
@@ -57,6 +59,13 @@ def select_problems(config: RunConfig) -> list[Problem]:
             )
         problems = chosen[: config.limit] if config.limit else chosen
     return problems
+
+
+def _default_variant(config: RunConfig) -> str | None:
+    """ECCO keeps each paradigm in its own subset: 'edit' pairs or 'generate' problems."""
+    if config.benchmark == "ecco":
+        return "edit" if config.paradigm == "edit" else "generate"
+    return None
 
 
 async def run_method(
@@ -86,8 +95,13 @@ async def run_method(
         async with gate:
             notify("start", problem.id)
             session = ProblemSession(
-                problem=problem, config=config, store=store, model=model,
-                refine_model=refine_model or model, judge=judge, method=config.method,
+                problem=problem,
+                config=config,
+                store=store,
+                model=model,
+                refine_model=refine_model or model,
+                judge=judge,
+                method=config.method,
             )
             try:
                 await solve_and_finalize(method, session)
@@ -96,7 +110,9 @@ async def run_method(
             except Exception as exc:  # a bug or a broken problem: record it, go on
                 message = f"{type(exc).__name__}: {exc}"
                 summary.errors[problem.id] = message
-                store.put_problem(ProblemRecord(problem_id=problem.id, status="error", error=message))
+                store.put_problem(
+                    ProblemRecord(problem_id=problem.id, status="error", error=message)
+                )
                 notify("error", problem.id)
                 return
             summary.done += 1
@@ -117,7 +133,9 @@ async def solve_and_finalize(method: Method, session: ProblemSession) -> None:
     await method.solve(session)
     outcome = await finalize_problem(session)
     session.store.put_problem(
-        ProblemRecord(problem_id=session.problem.id, status="done", result=outcome.model_dump(mode="json"))
+        ProblemRecord(
+            problem_id=session.problem.id, status="done", result=outcome.model_dump(mode="json")
+        )
     )
 
 

@@ -19,6 +19,19 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+def parse_options(pairs: list[str] | None) -> dict[str, str]:
+    """`--option KEY=VALUE` pairs (loader-specific options) as a dict."""
+    from perfcodegen.errors import PerfCodegenError
+
+    options: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise PerfCodegenError(f"--option takes KEY=VALUE, got {pair!r}")
+        options[key.strip()] = value.strip()
+    return options
+
+
 def print_json(data: Any) -> None:
     """Print JSON to stdout, unstyled (machine-readable)."""
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))

@@ -10,24 +10,42 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from perfcodegen.cli._app import app, console, print_json
+from perfcodegen.cli._app import app, console, parse_options, print_json
 from perfcodegen.errors import PerfCodegenError
 
 
 @app.command("eval")
 def eval_command(
-    benchmark: Annotated[str, typer.Argument(help="Benchmark name (see `perfcodegen benchmarks`).")],
-    solutions: Annotated[str, typer.Option(help="'reference' or a JSONL file of {task_id, solution|completion} rows.")] = "reference",
+    benchmark: Annotated[
+        str, typer.Argument(help="Benchmark name (see `perfcodegen benchmarks`).")
+    ],
+    solutions: Annotated[
+        str,
+        typer.Option(help="'reference' or a JSONL file of {task_id, solution|completion} rows."),
+    ] = "reference",
     split: Annotated[str | None, typer.Option(help="Benchmark split.")] = None,
     variant: Annotated[str | None, typer.Option(help="Benchmark variant (e.g. plus).")] = None,
     data: Annotated[Path | None, typer.Option(help="Local dataset file or folder.")] = None,
     repeats: Annotated[int, typer.Option(help="Timed runs per test (E).")] = 12,
     measure: Annotated[str, typer.Option(help="wall, paired or instructions.")] = "paired",
-    memory: Annotated[bool, typer.Option("--memory/--no-memory", help="Also measure peak memory.")] = False,
+    memory: Annotated[
+        bool, typer.Option("--memory/--no-memory", help="Also measure peak memory.")
+    ] = False,
     workers: Annotated[int | None, typer.Option(help="Judge workers (default: cores).")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N problems.")] = None,
+    difficulty: Annotated[
+        str | None, typer.Option(help="Difficulty filter (e.g. APPS: introductory).")
+    ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option", help="Loader option KEY=VALUE (repeatable), e.g. descriptions=PATH for pie."
+        ),
+    ] = None,
     problems: Annotated[str | None, typer.Option(help="Comma-separated problem ids.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Output directory (default runs/eval-<benchmark>).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output directory (default runs/eval-<benchmark>).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Judge solutions: verdicts, tests passed, per-test timings, pass@k and runtime ratios."""
@@ -46,8 +64,15 @@ def eval_command(
     if measure not in ("wall", "paired", "instructions"):
         raise PerfCodegenError(f"--measure must be wall, paired or instructions, not {measure!r}")
     selection = RunConfig(
-        name="eval", benchmark=benchmark, split=split, variant=variant,
-        data=str(data) if data else None, limit=limit, model="none/none",
+        name="eval",
+        benchmark=benchmark,
+        split=split,
+        variant=variant,
+        data=str(data) if data else None,
+        difficulty=difficulty,
+        load_options=parse_options(option),
+        limit=limit,
+        model="none/none",
         problems=[p.strip() for p in (problems or "").split(",") if p.strip()],
     )
     chosen = select_problems(selection)
@@ -62,13 +87,23 @@ def eval_command(
 
     async def go() -> list:  # type: ignore[type-arg]
         with Progress(
-            TextColumn("judging"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=console, transient=True, disable=as_json,
+            TextColumn("judging"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=as_json,
         ) as bar:
             task = bar.add_task("judging", total=len(samples))
             async with Judge(JudgeConfig(workers=workers, repeats=repeats)) as judge:
                 return await evaluate(
-                    chosen, samples, LocalJudgeService(judge), target, settings, on_done=lambda _: bar.advance(task)
+                    chosen,
+                    samples,
+                    LocalJudgeService(judge),
+                    target,
+                    settings,
+                    on_done=lambda _: bar.advance(task),
                 )
 
     results = asyncio.run(go())
@@ -86,7 +121,9 @@ def eval_command(
         table.add_row(f"verdict {verdict}", str(count))
     table.add_row("samples timed", str(summary.timed))
     if summary.runtime_ratio_geomean is not None:
-        table.add_row("runtime / fastest reference (geomean)", f"{summary.runtime_ratio_geomean:.3f}")
+        table.add_row(
+            "runtime / fastest reference (geomean)", f"{summary.runtime_ratio_geomean:.3f}"
+        )
     if summary.total_time_ratio is not None:
         table.add_row("speedup vs reference (ratio of sums)", f"{summary.total_time_ratio:.3f}")
     console.print(table)

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from perfcodegen.cli._app import app, console, print_json
+from perfcodegen.cli._app import app, console, parse_options, print_json
 from perfcodegen.config import RunConfig, RuntimeOptions
 from perfcodegen.pipeline import ProgressHook
 
@@ -21,33 +21,72 @@ def _split_ids(value: str | None) -> list[str]:
 
 @app.command()
 def run(
-    benchmark: Annotated[str, typer.Argument(help="Benchmark name (see `perfcodegen benchmarks`).")],
-    model: Annotated[str, typer.Option("--model", "-m", help="provider/model, e.g. openai/gpt-4o, ollama/llama3, replay/FILE.jsonl")],
-    method: Annotated[str, typer.Option(help="Method (see `perfcodegen methods`).")] = "perfcodegen",
+    benchmark: Annotated[
+        str, typer.Argument(help="Benchmark name (see `perfcodegen benchmarks`).")
+    ],
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            "-m",
+            help="provider/model, e.g. openai/gpt-4o, ollama/llama3, replay/FILE.jsonl",
+        ),
+    ],
+    method: Annotated[
+        str, typer.Option(help="Method (see `perfcodegen methods`).")
+    ] = "perfcodegen",
     k: Annotated[int, typer.Option("-k", "--samples", help="Samples per problem.")] = 8,
     split: Annotated[str | None, typer.Option(help="Benchmark split.")] = None,
     variant: Annotated[str | None, typer.Option(help="Benchmark variant (e.g. plus).")] = None,
     data: Annotated[Path | None, typer.Option(help="Local dataset file or folder.")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N problems.")] = None,
-    problems: Annotated[str | None, typer.Option(help="Comma-separated problem ids (native like HumanEval/0, or full).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Run directory (default runs/<benchmark>-<method>-<model>).")] = None,
-    paradigm: Annotated[str, typer.Option(help="nl2code or edit (history-based editing).")] = "nl2code",
-    refine_model: Annotated[str | None, typer.Option(help="Model for refinement turns (e.g. with a replay model).")] = None,
+    difficulty: Annotated[
+        str | None, typer.Option(help="Difficulty filter (e.g. APPS: introductory).")
+    ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option", help="Loader option KEY=VALUE (repeatable), e.g. descriptions=PATH for pie."
+        ),
+    ] = None,
+    problems: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated problem ids (native like HumanEval/0, or full)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Run directory (default runs/<benchmark>-<method>-<model>).")
+    ] = None,
+    paradigm: Annotated[
+        str, typer.Option(help="nl2code or edit (history-based editing).")
+    ] = "nl2code",
+    refine_model: Annotated[
+        str | None, typer.Option(help="Model for refinement turns (e.g. with a replay model).")
+    ] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL.")] = None,
     temperature: Annotated[float, typer.Option(help="Sampling temperature for samples.")] = 0.8,
     top_p: Annotated[float, typer.Option(help="Nucleus sampling top_p.")] = 0.95,
     max_tokens: Annotated[int, typer.Option(help="Max tokens per reply.")] = 2048,
     seed: Annotated[int | None, typer.Option(help="Sampling seed passed to the server.")] = None,
-    feedback_tests: Annotated[str, typer.Option(help="Tests the model may see: all or public.")] = "all",
-    correctness_feedback: Annotated[str, typer.Option(help="reflect (plan then refine), direct, or none.")] = "reflect",
+    feedback_tests: Annotated[
+        str, typer.Option(help="Tests the model may see: all or public.")
+    ] = "all",
+    correctness_feedback: Annotated[
+        str, typer.Option(help="reflect (plan then refine), direct, or none.")
+    ] = "reflect",
     iterations: Annotated[int, typer.Option(help="Refinement iterations (iterative methods).")] = 1,
     few_shot: Annotated[int, typer.Option(help="Demonstrations for few-shot methods.")] = 2,
-    measure: Annotated[str, typer.Option(help="Final timing: paired, wall or instructions.")] = "paired",
+    measure: Annotated[
+        str, typer.Option(help="Final timing: paired, wall or instructions.")
+    ] = "paired",
     repeats: Annotated[int, typer.Option(help="Timed runs per test (E).")] = 12,
-    memory: Annotated[bool, typer.Option("--memory/--no-memory", help="Also measure peak memory.")] = False,
+    memory: Annotated[
+        bool, typer.Option("--memory/--no-memory", help="Also measure peak memory.")
+    ] = False,
     workers: Annotated[int | None, typer.Option(help="Judge workers (default: cores).")] = None,
     max_connections: Annotated[int, typer.Option(help="Concurrent model requests.")] = 16,
-    cache: Annotated[bool, typer.Option("--cache/--no-cache", help="Use the persistent response cache.")] = True,
+    cache: Annotated[
+        bool, typer.Option("--cache/--no-cache", help="Use the persistent response cache.")
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Run a method on a benchmark; rerunning the same command resumes and costs nothing twice."""
@@ -56,20 +95,39 @@ def run(
 
     name = out.name if out else f"{benchmark}-{method}-{model.replace('/', '_')}"
     config = RunConfig(
-        name=name, benchmark=benchmark, split=split, variant=variant,
-        data=str(data) if data else None, problems=_split_ids(problems), limit=limit,
-        model=model, refine_model=refine_model, base_url=base_url, method=method,
+        name=name,
+        benchmark=benchmark,
+        split=split,
+        variant=variant,
+        data=str(data) if data else None,
+        difficulty=difficulty,
+        load_options=parse_options(option),
+        problems=_split_ids(problems),
+        limit=limit,
+        model=model,
+        refine_model=refine_model,
+        base_url=base_url,
+        method=method,
         paradigm=paradigm,  # type: ignore[arg-type]
-        k=k, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=seed,
+        k=k,
+        temperature=temperature,
+        top_p=top_p,
+        max_tokens=max_tokens,
+        seed=seed,
         feedback_tests=feedback_tests,  # type: ignore[arg-type]
         correctness_feedback=correctness_feedback,  # type: ignore[arg-type]
-        iterations=iterations, few_shot=few_shot,
+        iterations=iterations,
+        few_shot=few_shot,
         measure=measure,  # type: ignore[arg-type]
-        repeats=repeats, memory=memory,
+        repeats=repeats,
+        memory=memory,
     )
     options = RuntimeOptions(
-        out=out or Path("runs") / name, workers=workers, max_connections=max_connections,
-        cache=cache, show_progress=not as_json,
+        out=out or Path("runs") / name,
+        workers=workers,
+        max_connections=max_connections,
+        cache=cache,
+        show_progress=not as_json,
     )
     with _progress(enabled=not as_json) as (hook, _):
         summary = asyncio.run(api.run(config, options, progress=hook))
@@ -86,8 +144,13 @@ class _progress:
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.bar = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=console, transient=True, disable=not enabled,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not enabled,
         )
 
     def __enter__(self) -> tuple[ProgressHook, Progress]:
@@ -108,17 +171,26 @@ class _progress:
 
 
 @app.command()
-def methods(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
+def methods(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
     """List the methods with one line each."""
     from perfcodegen.methods.base import method_infos
 
     infos = method_infos()
     if as_json:
-        print_json([
-            {"name": i.name, "family": i.family, "paradigms": list(i.paradigms),
-             "call_budget": i.call_budget, "summary": i.summary}
-            for i in infos
-        ])
+        print_json(
+            [
+                {
+                    "name": i.name,
+                    "family": i.family,
+                    "paradigms": list(i.paradigms),
+                    "call_budget": i.call_budget,
+                    "summary": i.summary,
+                }
+                for i in infos
+            ]
+        )
         return
     table = Table(title="methods")
     for column in ("name", "family", "paradigms", "model calls / problem", "what it does"):
