@@ -34,10 +34,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:
         import click
+        import pydantic
+
+        if isinstance(exc, pydantic.ValidationError):  # an option value the config rejects
+            for error in exc.errors():
+                where = ".".join(str(part) for part in error["loc"])
+                err_console.print(f"[bold red]error:[/] --{where.replace('_', '-')}: {error['msg']}")
+            return 2
 
         if isinstance(exc, click.exceptions.ClickException):
             exc.show()
-            return exc.exit_code
+            return int(exc.exit_code)
         if isinstance(exc, click.exceptions.Abort):
             return 1
         raise

@@ -11,42 +11,47 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from perfcodegen.cli._app import app, console, parse_options, print_json
+from perfcodegen.cli._options import (
+    BenchmarkArg,
+    DataOpt,
+    DifficultyOpt,
+    JsonOpt,
+    LimitOpt,
+    LoaderOptionOpt,
+    MeasureOpt,
+    MemoryOpt,
+    ProblemsOpt,
+    RepeatsOpt,
+    SplitOpt,
+    VariantOpt,
+    WorkersOpt,
+    split_ids,
+)
 from perfcodegen.errors import PerfCodegenError
 
 
 @app.command("eval")
 def eval_command(
-    benchmark: Annotated[
-        str, typer.Argument(help="Benchmark name (see `perfcodegen benchmarks`).")
-    ],
+    benchmark: BenchmarkArg,
     solutions: Annotated[
         str,
         typer.Option(help="'reference' or a JSONL file of {task_id, solution|completion} rows."),
     ] = "reference",
-    split: Annotated[str | None, typer.Option(help="Benchmark split.")] = None,
-    variant: Annotated[str | None, typer.Option(help="Benchmark variant (e.g. plus).")] = None,
-    data: Annotated[Path | None, typer.Option(help="Local dataset file or folder.")] = None,
-    repeats: Annotated[int, typer.Option(help="Timed runs per test (E).")] = 12,
-    measure: Annotated[str, typer.Option(help="wall, paired or instructions.")] = "paired",
-    memory: Annotated[
-        bool, typer.Option("--memory/--no-memory", help="Also measure peak memory.")
-    ] = False,
-    workers: Annotated[int | None, typer.Option(help="Judge workers (default: cores).")] = None,
-    limit: Annotated[int | None, typer.Option(help="Only the first N problems.")] = None,
-    difficulty: Annotated[
-        str | None, typer.Option(help="Difficulty filter (e.g. APPS: introductory).")
-    ] = None,
-    option: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--option", help="Loader option KEY=VALUE (repeatable), e.g. descriptions=PATH for pie."
-        ),
-    ] = None,
-    problems: Annotated[str | None, typer.Option(help="Comma-separated problem ids.")] = None,
+    split: SplitOpt = None,
+    variant: VariantOpt = None,
+    data: DataOpt = None,
+    repeats: RepeatsOpt = 12,
+    measure: MeasureOpt = "paired",
+    memory: MemoryOpt = False,
+    workers: WorkersOpt = None,
+    limit: LimitOpt = None,
+    difficulty: DifficultyOpt = None,
+    option: LoaderOptionOpt = None,
+    problems: ProblemsOpt = None,
     out: Annotated[
         Path | None, typer.Option(help="Output directory (default runs/eval-<benchmark>).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Judge solutions: verdicts, tests passed, per-test timings, pass@k and runtime ratios."""
     from perfcodegen.config import RunConfig
@@ -73,7 +78,7 @@ def eval_command(
         load_options=parse_options(option),
         limit=limit,
         model="none/none",
-        problems=[p.strip() for p in (problems or "").split(",") if p.strip()],
+        problems=split_ids(problems),
     )
     chosen = select_problems(selection)
     if solutions == "reference":

@@ -16,6 +16,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from perfcodegen.cli._app import app, console, print_json
+from perfcodegen.cli._options import DataOpt, JsonOpt, SplitOpt, VariantOpt
 from perfcodegen.errors import DataError
 from perfcodegen.problems.model import Problem
 from perfcodegen.problems.registry import LoadOptions, benchmarks, get_benchmark, load_benchmark
@@ -28,16 +29,6 @@ app.add_typer(problems_app, name="problems")
 COUNT_TIMEOUT_S = 300
 """Budget for counting every benchmark's problems in the offline child process."""
 
-SplitOpt = Annotated[
-    str | None, typer.Option("--split", help="Benchmark split (default: its own).")
-]
-VariantOpt = Annotated[
-    str | None, typer.Option("--variant", help="Benchmark variant, e.g. 'plus' (EvalPlus tests).")
-]
-DataOpt = Annotated[
-    Path | None, typer.Option("--data", help="Local file or folder instead of the default source.")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
 _COUNT_CHILD = r"""
 import json, sys

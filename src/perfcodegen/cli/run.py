@@ -11,19 +11,29 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from perfcodegen.cli._app import app, console, parse_options, print_json
+from perfcodegen.cli._options import (
+    BenchmarkArg,
+    DataOpt,
+    DifficultyOpt,
+    JsonOpt,
+    LimitOpt,
+    LoaderOptionOpt,
+    MeasureOpt,
+    MemoryOpt,
+    ProblemsOpt,
+    RepeatsOpt,
+    SplitOpt,
+    VariantOpt,
+    WorkersOpt,
+    split_ids,
+)
 from perfcodegen.config import RunConfig, RuntimeOptions
 from perfcodegen.pipeline import ProgressHook
 
 
-def _split_ids(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
-
-
 @app.command()
 def run(
-    benchmark: Annotated[
-        str, typer.Argument(help="Benchmark name (see `perfcodegen benchmarks`).")
-    ],
+    benchmark: BenchmarkArg,
     model: Annotated[
         str,
         typer.Option(
@@ -36,23 +46,13 @@ def run(
         str, typer.Option(help="Method (see `perfcodegen methods`).")
     ] = "perfcodegen",
     k: Annotated[int, typer.Option("-k", "--samples", help="Samples per problem.")] = 8,
-    split: Annotated[str | None, typer.Option(help="Benchmark split.")] = None,
-    variant: Annotated[str | None, typer.Option(help="Benchmark variant (e.g. plus).")] = None,
-    data: Annotated[Path | None, typer.Option(help="Local dataset file or folder.")] = None,
-    limit: Annotated[int | None, typer.Option(help="Only the first N problems.")] = None,
-    difficulty: Annotated[
-        str | None, typer.Option(help="Difficulty filter (e.g. APPS: introductory).")
-    ] = None,
-    option: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--option", help="Loader option KEY=VALUE (repeatable), e.g. descriptions=PATH for pie."
-        ),
-    ] = None,
-    problems: Annotated[
-        str | None,
-        typer.Option(help="Comma-separated problem ids (native like HumanEval/0, or full)."),
-    ] = None,
+    split: SplitOpt = None,
+    variant: VariantOpt = None,
+    data: DataOpt = None,
+    limit: LimitOpt = None,
+    difficulty: DifficultyOpt = None,
+    option: LoaderOptionOpt = None,
+    problems: ProblemsOpt = None,
     out: Annotated[
         Path | None, typer.Option(help="Run directory (default runs/<benchmark>-<method>-<model>).")
     ] = None,
@@ -62,7 +62,12 @@ def run(
     refine_model: Annotated[
         str | None, typer.Option(help="Model for refinement turns (e.g. with a replay model).")
     ] = None,
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible server URL (default: OPENAI_BASE_URL).")
+    ] = None,
+    api_key: Annotated[
+        str | None, typer.Option(help="API key (default: OPENAI_API_KEY); never saved in the run.")
+    ] = None,
     temperature: Annotated[float, typer.Option(help="Sampling temperature for samples.")] = 0.8,
     top_p: Annotated[float, typer.Option(help="Nucleus sampling top_p.")] = 0.95,
     max_tokens: Annotated[int, typer.Option(help="Max tokens per reply.")] = 2048,
@@ -75,19 +80,15 @@ def run(
     ] = "reflect",
     iterations: Annotated[int, typer.Option(help="Refinement iterations (iterative methods).")] = 1,
     few_shot: Annotated[int, typer.Option(help="Demonstrations for few-shot methods.")] = 2,
-    measure: Annotated[
-        str, typer.Option(help="Final timing: paired, wall or instructions.")
-    ] = "paired",
-    repeats: Annotated[int, typer.Option(help="Timed runs per test (E).")] = 12,
-    memory: Annotated[
-        bool, typer.Option("--memory/--no-memory", help="Also measure peak memory.")
-    ] = False,
-    workers: Annotated[int | None, typer.Option(help="Judge workers (default: cores).")] = None,
+    measure: MeasureOpt = "paired",
+    repeats: RepeatsOpt = 12,
+    memory: MemoryOpt = False,
+    workers: WorkersOpt = None,
     max_connections: Annotated[int, typer.Option(help="Concurrent model requests.")] = 16,
     cache: Annotated[
         bool, typer.Option("--cache/--no-cache", help="Use the persistent response cache.")
     ] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Run a method on a benchmark; rerunning the same command resumes and costs nothing twice."""
     from perfcodegen import api
@@ -102,7 +103,7 @@ def run(
         data=str(data) if data else None,
         difficulty=difficulty,
         load_options=parse_options(option),
-        problems=_split_ids(problems),
+        problems=split_ids(problems),
         limit=limit,
         model=model,
         refine_model=refine_model,
@@ -127,6 +128,7 @@ def run(
         workers=workers,
         max_connections=max_connections,
         cache=cache,
+        api_key=api_key,
         show_progress=not as_json,
     )
     with _progress(enabled=not as_json) as (hook, _):
