@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from perfcodegen.config import RunConfig, RuntimeOptions
+from perfcodegen.errors import PerfCodegenError
 from perfcodegen.judge import Judge, JudgeConfig
 from perfcodegen.llm.cache import ResponseCache
 from perfcodegen.llm.model import ModelProvider
@@ -23,6 +24,19 @@ def open_model(spec: str, config: RunConfig, options: RuntimeOptions, cache: Res
     )
 
 
+async def _almost_correct(problems: list[Problem], judge: LocalJudgeService) -> list[Problem]:
+    from perfcodegen.methods.ecco_fix import almost_correct_inputs
+
+    kept = await almost_correct_inputs(problems, judge)
+    if not kept:
+        raise PerfCodegenError(
+            "--ecco-fix: none of the selected problems has an almost-correct input program "
+            "(passing every public test, failing a private one); ECCO's and PIE's pairs start "
+            "from accepted programs, so bring buggy inputs as a custom benchmark (input_program)"
+        )
+    return kept
+
+
 async def run(
     config: RunConfig,
     options: RuntimeOptions,
@@ -38,8 +52,11 @@ async def run(
     store = RunStore(options.out)
     try:
         async with Judge(JudgeConfig(workers=options.workers, repeats=config.repeats)) as judge:
+            service = LocalJudgeService(judge)
+            if config.ecco_fix:
+                chosen = await _almost_correct(chosen, service)
             return await run_method(
-                config, chosen, store, model=model, refine_model=refine, judge=LocalJudgeService(judge),
+                config, chosen, store, model=model, refine_model=refine, judge=service,
                 max_in_flight=options.max_problems_in_flight, progress=progress,
             )
     finally:

@@ -43,6 +43,9 @@ class RunConfig(BaseModel):
     """Which tests the model may see in feedback (final correctness always uses all tests)."""
     correctness_feedback: Literal["reflect", "direct", "none"] = "reflect"
     """PerfCodeGen correctness phase: reflect-and-plan then refine (paper), direct, or off."""
+    ecco_fix: bool = False
+    """Keep only problems whose input program is almost correct (passes public, fails private
+    tests): ECCO-FIX, Table 7. Needs the edit paradigm."""
     iterations: int = 1
     """Refinement iterations for iterative methods (ECCO: 1 to 4)."""
     few_shot: int = 2

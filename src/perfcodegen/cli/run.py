@@ -78,6 +78,12 @@ def run(
     correctness_feedback: Annotated[
         str, typer.Option(help="reflect (plan then refine), direct, or none.")
     ] = "reflect",
+    ecco_fix: Annotated[
+        bool,
+        typer.Option(
+            "--ecco-fix", help="Only almost-correct input programs (ECCO-FIX; with --paradigm edit)."
+        ),
+    ] = False,
     iterations: Annotated[int, typer.Option(help="Refinement iterations (iterative methods).")] = 1,
     few_shot: Annotated[int, typer.Option(help="Demonstrations for few-shot methods.")] = 2,
     measure: MeasureOpt = "paired",
@@ -118,6 +124,7 @@ def run(
         feedback_tests=feedback_tests,  # type: ignore[arg-type]
         correctness_feedback=correctness_feedback,  # type: ignore[arg-type]
         iterations=iterations,
+        ecco_fix=ecco_fix,
         few_shot=few_shot,
         measure=measure,  # type: ignore[arg-type]
         repeats=repeats,
