@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from support.scripted_server import ScriptedServer
 
 from perfcodegen.cli import main
 from perfcodegen.store import RunStore
+from support.scripted_server import ScriptedServer
 
 FIXED = "```python\nn = int(input())\nprint(n * (n + 1) // 2)\n```"
 CORRECT_INPUT = "n = int(input())\nprint(sum(range(n + 1)))\n"
