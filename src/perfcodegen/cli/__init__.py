@@ -39,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, pydantic.ValidationError):  # an option value the config rejects
             for error in exc.errors():
                 where = ".".join(str(part) for part in error["loc"])
-                err_console.print(f"[bold red]error:[/] --{where.replace('_', '-')}: {error['msg']}")
+                err_console.print(
+                    f"[bold red]error:[/] --{where.replace('_', '-')}: {error['msg']}"
+                )
             return 2
 
         if isinstance(exc, click.exceptions.ClickException):

@@ -15,8 +15,16 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
 
-from perfcodegen.cli._app import app, console, print_json
-from perfcodegen.cli._options import DataOpt, JsonOpt, SplitOpt, VariantOpt
+from perfcodegen.cli._app import app, console, parse_options, print_json
+from perfcodegen.cli._options import (
+    BenchmarkArg,
+    DataOpt,
+    DifficultyOpt,
+    JsonOpt,
+    LoaderOptionOpt,
+    SplitOpt,
+    VariantOpt,
+)
 from perfcodegen.errors import DataError
 from perfcodegen.problems.model import Problem
 from perfcodegen.problems.registry import LoadOptions, benchmarks, get_benchmark, load_benchmark
@@ -140,8 +148,20 @@ def benchmarks_command(
         console.print("[dim]problems: '-' = not loadable offline; pass --data NAME=PATH[/]")
 
 
-def _options(split: str | None, variant: str | None, data: Path | None) -> LoadOptions:
-    return LoadOptions(split=split, variant=variant, data=data.expanduser() if data else None)
+def _options(
+    split: str | None,
+    variant: str | None,
+    data: Path | None,
+    difficulty: str | None = None,
+    option: list[str] | None = None,
+) -> LoadOptions:
+    return LoadOptions(
+        split=split,
+        variant=variant,
+        data=data.expanduser() if data else None,
+        difficulty=difficulty,
+        extra=parse_options(option),
+    )
 
 
 def _summary(problem: Problem) -> dict[str, Any]:
@@ -158,17 +178,17 @@ def _summary(problem: Problem) -> dict[str, Any]:
 
 @problems_app.command("list")
 def list_command(
-    benchmark: Annotated[
-        str, typer.Argument(help="Benchmark name (see `perfcodegen benchmarks`).")
-    ],
+    benchmark: BenchmarkArg,
     split: SplitOpt = None,
     variant: VariantOpt = None,
     data: DataOpt = None,
+    difficulty: DifficultyOpt = None,
+    option: LoaderOptionOpt = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Show at most N.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List a benchmark's problems."""
-    problems = load_benchmark(benchmark, _options(split, variant, data))
+    problems = load_benchmark(benchmark, _options(split, variant, data, difficulty, option))
     shown = problems[:limit] if limit else problems
     if as_json:
         print_json([_summary(p) for p in shown])
@@ -228,11 +248,12 @@ def show_command(
     split: SplitOpt = None,
     variant: VariantOpt = None,
     data: DataOpt = None,
+    option: LoaderOptionOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show one problem: statement, tests and references."""
     benchmark, native = _split_id(problem_id, native_id)
-    problem = find_problem(benchmark, native, _options(split, variant, data))
+    problem = find_problem(benchmark, native, _options(split, variant, data, option=option))
     if as_json:
         print_json(problem.model_dump(mode="json"))
         return

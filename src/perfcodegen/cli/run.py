@@ -81,7 +81,8 @@ def run(
     ecco_fix: Annotated[
         bool,
         typer.Option(
-            "--ecco-fix", help="Only almost-correct input programs (ECCO-FIX; with --paradigm edit)."
+            "--ecco-fix",
+            help="Only almost-correct input programs (ECCO-FIX; with --paradigm edit).",
         ),
     ] = False,
     iterations: Annotated[int, typer.Option(help="Refinement iterations (iterative methods).")] = 1,
