@@ -28,7 +28,7 @@ from perfcodegen.judge.instr_counters import (
     InstructionMethod,
 )
 from perfcodegen.judge.model import JudgeJob
-from perfcodegen.plain import is_plain
+from perfcodegen.plain import is_plain, to_plain
 
 BASELINE_LABEL = "baseline"
 BASELINE_RUNS = 3
@@ -108,6 +108,7 @@ def _run_task(spec: RunnerSpec, meter: _Meter, program: int, test: int) -> dict[
             "error": error,
             "truncated": runner.stdout_truncated,
         }
+    value = to_plain(value)
     if not is_plain(value):
         return _not_plain(f"returned an object of type {type(value).__name__}")
     return {

@@ -15,7 +15,7 @@ from typing import Any
 
 from perfcodegen.judge import wire
 from perfcodegen.judge.child import TestLike, TestRunner, describe_error, make_runner, prepare_code
-from perfcodegen.plain import is_plain
+from perfcodegen.plain import is_plain, to_plain
 
 BUDGET_FRACTION = 0.8
 """Timed repeats stop early rather than run into the wall/CPU limit (the check run is kept)."""
@@ -72,6 +72,7 @@ def run_test(task: ChildTask, result_fd: int) -> None:
                 ("check", index, "error", describe_error(exc), runner.stdout_truncated, 0.0),
             )
             continue
+        value = to_plain(value)
         if not is_plain(value):
             message = f"returned an object of type {type(value).__name__}"
             _send(
