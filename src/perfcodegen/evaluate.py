@@ -151,6 +151,8 @@ class EvalSummary(BaseModel):
     pass_at_k: dict[str, float]
     verdicts: dict[str, int]
     timed: int
+    total_time_s: float
+    """Sum over timed samples of their program time (sum of per-test trimmed means)."""
     runtime_ratio_geomean: float | None
     """Geometric mean over correct, timed samples of time / fastest reference."""
     total_time_ratio: float | None
@@ -177,6 +179,7 @@ def summarize(results: list[SampleResult]) -> EvalSummary:
     return EvalSummary(
         tasks=len(per_task), samples=len(results), pass_at_k=pass_k, verdicts=dict(verdicts),
         timed=len([r for r in results if r.time_s is not None]),
+        total_time_s=sum(r.time_s or 0.0 for r in results),
         runtime_ratio_geomean=math.exp(statistics.fmean(math.log(x) for x in ratios)) if ratios else None,
         total_time_ratio=(
             sum(r.reference_time_s or 0.0 for r in timed) / sum(r.time_s or 0.0 for r in timed)

@@ -125,6 +125,7 @@ def eval_command(
     for verdict, count in sorted(summary.verdicts.items()):
         table.add_row(f"verdict {verdict}", str(count))
     table.add_row("samples timed", str(summary.timed))
+    table.add_row("total time of timed samples", f"{1000 * summary.total_time_s:.3f} ms")
     if summary.runtime_ratio_geomean is not None:
         table.add_row(
             "runtime / fastest reference (geomean)", f"{summary.runtime_ratio_geomean:.3f}"
