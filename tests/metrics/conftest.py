@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from perfcodegen.metrics.records import ProblemOutcome
-
-from .outcome_builders import cand
+from support.outcomes import cand
 
 
 @pytest.fixture

@@ -16,8 +16,7 @@ from perfcodegen.metrics.bestk import (
 )
 from perfcodegen.metrics.correctness import pass_at_k
 from perfcodegen.metrics.records import ProblemOutcome
-
-from .outcome_builders import cand
+from support.outcomes import cand
 
 
 def final_id(outcome: ProblemOutcome, k: int, view: View) -> str | None:

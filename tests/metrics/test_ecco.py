@@ -9,8 +9,7 @@ from perfcodegen.metrics.ecco import (
     share_strictly_above,
 )
 from perfcodegen.metrics.records import CandidateOutcome, ProblemOutcome
-
-from .outcome_builders import cand
+from support.outcomes import cand
 
 
 def edited(

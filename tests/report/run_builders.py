@@ -5,26 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from perfcodegen.metrics.records import CandidateOutcome, ProblemOutcome
+from perfcodegen.metrics.records import ProblemOutcome
 from perfcodegen.store import ProblemRecord, RunStore
-
-
-def cand(
-    cid: str,
-    sample: int,
-    phase: str,
-    correct: bool,
-    time_s: float | None = None,
-    memory_kb: int | None = None,
-) -> CandidateOutcome:
-    return CandidateOutcome(
-        candidate_id=cid,
-        sample_index=sample,
-        phase=phase,
-        correct=correct,
-        time_s=time_s,
-        memory_kb=memory_kb,
-    )
+from support.outcomes import cand
 
 
 def write_run(

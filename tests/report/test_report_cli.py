@@ -9,8 +9,9 @@ import pytest
 from perfcodegen.cli import main
 from perfcodegen.metrics.records import ProblemOutcome
 from perfcodegen.store import RunStore
+from support.outcomes import cand
 
-from .run_builders import cand, perfcodegen_outcomes, write_run
+from .run_builders import perfcodegen_outcomes, write_run
 
 
 def error_text(capsys: pytest.CaptureFixture[str]) -> str:
