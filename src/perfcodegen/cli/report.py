@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -24,6 +25,7 @@ from perfcodegen.report import (
     write_compare_html,
     write_run_html,
 )
+from perfcodegen.report.tables import Table
 
 RunsArg = Annotated[list[Path], typer.Argument(help="Run directories (runs/<name>).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -62,6 +64,24 @@ def load_runs(paths: list[Path]) -> list[RunData]:
     return [dataclasses.replace(r, name=str(r.path)) if r.name in repeated else r for r in runs]
 
 
+def _emit(
+    data: Any,
+    tables: Callable[[], list[Table]],
+    html: Path | None,
+    json_output: bool,
+    markdown_output: bool,
+) -> None:
+    """Say where the HTML went, then print JSON, markdown or rich tables."""
+    if html is not None:
+        err_console.print(f"wrote {html}", highlight=False)
+    if json_output:
+        typer.echo(to_json(data))
+    elif markdown_output:
+        typer.echo(markdown(tables()), nl=False)
+    else:
+        print_tables(tables(), console)
+
+
 @app.command()
 def report(
     runs: RunsArg,
@@ -75,15 +95,13 @@ def report(
     reports = build_run_reports(load_runs(runs), parse_ks(k), common_subset)
     if html is not None:
         write_run_html(reports, html)
-        err_console.print(f"wrote {html}", highlight=False)
-    if json_output:
-        typer.echo(to_json(reports))
-        return
-    tables = [table for r in reports for table in run_tables(r)]
-    if markdown_output:
-        typer.echo(markdown(tables), nl=False)
-    else:
-        print_tables(tables, console)
+    _emit(
+        reports,
+        lambda: [t for r in reports for t in run_tables(r)],
+        html,
+        json_output,
+        markdown_output,
+    )
 
 
 @app.command()
@@ -104,12 +122,4 @@ def compare(
     result = build_compare_report(load_runs(runs), parse_ks(k), common_subset, resamples, seed)
     if html is not None:
         write_compare_html(result, html)
-        err_console.print(f"wrote {html}", highlight=False)
-    if json_output:
-        typer.echo(to_json(result))
-        return
-    tables = compare_tables(result)
-    if markdown_output:
-        typer.echo(markdown(tables), nl=False)
-    else:
-        print_tables(tables, console)
+    _emit(result, lambda: compare_tables(result), html, json_output, markdown_output)
