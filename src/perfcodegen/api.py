@@ -51,7 +51,10 @@ async def run(
     refine = open_model(config.refine_model, config, options, cache) if config.refine_model else None
     store = RunStore(options.out)
     try:
-        async with Judge(JudgeConfig(workers=options.workers, repeats=config.repeats)) as judge:
+        judge_config = JudgeConfig(
+            workers=options.workers, repeats=config.repeats, isolation=options.isolation
+        )
+        async with Judge(judge_config) as judge:
             service = LocalJudgeService(judge)
             if config.ecco_fix:
                 chosen = await _almost_correct(chosen, service)

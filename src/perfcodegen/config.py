@@ -66,6 +66,8 @@ class RuntimeOptions(BaseModel):
 
     out: Path
     workers: int | None = None
+    isolation: Literal["full", "partial", "none"] = "full"
+    """The weakest judge sandbox accepted; recorded with every judge result."""
     max_connections: int = 16
     max_problems_in_flight: int = 8
     cache: bool = True

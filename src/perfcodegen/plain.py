@@ -77,17 +77,89 @@ def decode(data: Any) -> Any:
     return data
 
 
-def is_plain(value: Any, _depth: int = 0) -> bool:
-    """True when ``value`` is built only from plain types (what a sandboxed child may return)."""
-    if _depth > 200:
-        return False
-    if value is None or type(value) in (bool, int, float, str, bytes, complex):
-        return True
-    if type(value) in (list, tuple, set, frozenset):
-        return all(is_plain(v, _depth + 1) for v in value)
-    if type(value) is dict:
-        return all(is_plain(k, _depth + 1) and is_plain(v, _depth + 1) for k, v in value.items())
-    return False
+PLAIN_NODE_BUDGET = 2_000_000
+"""Most container items `is_plain` visits: shared sub-lists cannot make the check exponential."""
+_SCALARS = (bool, int, float, str, bytes, complex)
+
+
+def is_plain(value: Any, max_depth: int = 200, budget: int = PLAIN_NODE_BUDGET) -> bool:
+    """True when ``value`` is built only from plain types (what a sandboxed child may return).
+
+    Iterative and bounded: each container is visited once (by identity), at most `budget`
+    items in all and `max_depth` levels deep, so a small frame of shared nested lists (a
+    DAG that expands exponentially as a tree) is checked in linear time.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    visited = 0
+    while stack:
+        item, depth = stack.pop()
+        kind = type(item)
+        if item is None or kind in _SCALARS:
+            continue
+        if depth >= max_depth or kind not in (list, tuple, set, frozenset, dict):
+            return False
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        visited += len(item)
+        if visited > budget:
+            return False
+        if kind is dict:
+            for key, entry in item.items():
+                stack.append((key, depth + 1))
+                stack.append((entry, depth + 1))
+        else:
+            stack.extend((entry, depth + 1) for entry in item)
+    return True
+
+
+def bounded_repr(value: Any, limit: int) -> str:
+    """repr of a plain value, cut at `limit` characters without ever building more.
+
+    Plain `repr` walks shared sub-lists once per path, which a hostile value makes exponential.
+    """
+    parts: list[str] = []
+    size = 0
+    stack: list[Any] = [value]
+    opening: dict[type, str] = {list: "[", tuple: "(", set: "{", frozenset: "frozenset({", dict: "{"}
+    closing: dict[type, str] = {list: "]", tuple: ")", set: "}", frozenset: "})", dict: "}"}
+    while stack and size <= limit:
+        item = stack.pop()
+        if isinstance(item, _Token):
+            text = item.text
+        elif type(item) in opening:
+            kind = type(item)
+            entries: list[Any] = []
+            if kind is dict:
+                for index, (key, entry) in enumerate(item.items()):
+                    entries += [_Token(", ")] if index else []
+                    entries += [key, _Token(": "), entry]
+            else:
+                for index, entry in enumerate(item):
+                    entries += [_Token(", ")] if index else []
+                    entries.append(entry)
+                if kind is tuple and len(item) == 1:
+                    entries.append(_Token(","))
+            text = opening[kind] if item or kind not in (set, frozenset) else f"{kind.__name__}("
+            tail = closing[kind] if item or kind not in (set, frozenset) else ")"
+            stack.append(_Token(tail))
+            stack.extend(reversed(entries))
+        else:
+            try:
+                text = repr(item)
+            except ValueError:  # an int beyond Python's int-to-str digit limit
+                text = f"<int of {item.bit_length()} bits>" if isinstance(item, int) else "<?>"
+        parts.append(text)
+        size += len(text)
+    return "".join(parts)
+
+
+class _Token:
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
 
 
 def to_plain(value: Any, _depth: int = 0) -> Any:

@@ -20,7 +20,10 @@ LOOSE = CompareOptions(strict_types=False)
         (1e-3, 1.1e-3, False),
         (float("nan"), float("nan"), True),
         (float("inf"), float("inf"), True),
-        ([1, (2.0000000001, "a")], [1, (2, "a")], True),
+        ([1, (2.0000000001, "a")], [1, (2.0, "a")], True),
+        ([1, (2.0000000001, "a")], [1, (2, "a")], False),  # an int expected is exact
+        (1.2345678901234567e19, 12345678901234567891, False),  # a float for a big int
+        (2.0, 2, True),
         ([1, 2], (1, 2), False),
         ({"a": [1.0]}, {"a": [1]}, True),
         ({"a": 1}, {"b": 1}, False),

@@ -57,12 +57,18 @@ def _sandbox_processes(server: ForkServerProcess) -> list[int]:
     return found
 
 
-def _server_children(server: ForkServerProcess) -> list[int]:
-    pid = server.server_pid
+def _children(pid: int | None) -> list[int]:
     try:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+
+
+def _server_children(server: ForkServerProcess) -> list[int]:
+    """Processes under the inner server (PID 1 of the sandbox, the outer server's only child)."""
+    inner = _children(server.server_pid)
+    assert len(inner) == 1, "the outer server should have exactly one child, the inner server"
+    return _children(inner[0])
 
 
 def _judge(
@@ -119,9 +125,9 @@ HOSTILE = {
         "import os\ndef f():\n    os.killpg(0, 9)\n    return 1\n",
         Verdict.RUNTIME_ERROR,
     ),
-    "kills every process it can (none: it is alone under its uid)": (
+    "kills every process it can (none: it is alone in its PID namespace)": (
         "import os\ndef f():\n    os.kill(-1, 9)\n    return 1\n",
-        Verdict.PASSED,
+        Verdict.RUNTIME_ERROR,
     ),
     "daemonises a grandchild": (
         "import os, time\ndef f():\n    if os.fork() == 0:\n        os.setsid()\n"
@@ -164,7 +170,7 @@ HOSTILE = {
         "import os, marshal, struct\ndef f():\n    payload = marshal.dumps(('check', 0, 'value', 1, False, 0.0))\n"
         "    for fd in range(3, 64):\n        try:\n            os.write(fd, struct.pack('<Q', len(payload)) + payload)\n"
         "        except OSError:\n            pass\n    os._exit(0)\n",
-        Verdict.RUNTIME_ERROR,
+        Verdict.WRONG_ANSWER,  # a frame is at most the program's own observed value
     ),
     "reads the environment for secrets": (
         "import os\ndef f():\n    return 1 if any('KEY' in k or 'TOKEN' in k for k in os.environ) else 0\n",
@@ -178,7 +184,15 @@ def test_hostile_candidate_is_contained(
     server: ForkServerProcess, sentinel: Path, name: str
 ) -> None:
     program, verdict = HOSTILE[name]
-    result = _judge(server, sentinel, program)
+    limits = LIMITS
+    if verdict is Verdict.MEMORY_LIMIT:  # page faults are slow under load: no wall-clock race
+        limits = LIMITS.model_copy(update={"wall_time_s": 60.0, "cpu_time_s": 60.0})
+    result = _judge(server, sentinel, program, limits=limits)
+    if name == "kills its parent" and server.sandbox_uid is None:
+        # Without root, runs share the server's uid; the server is PID 1 of the sandbox's PID
+        # namespace, which ignores the signal: the program returns normally, harmlessly.
+        assert result.result.verdict in (Verdict.PASSED, Verdict.RUNTIME_ERROR)
+        return
     assert result.result.verdict is verdict, result.result
 
 
@@ -191,7 +205,8 @@ def test_writes_outside_the_work_dir_fail(server: ForkServerProcess, sentinel: P
         program = f"import os\ndef f():\n    {action}\n    return 1\n"
         result = _judge(server, sentinel, program)
         assert result.result.verdict is Verdict.RUNTIME_ERROR
-        assert result.result.error_type == "PermissionError"
+        # The sentinel's folder is not even in the sandbox's filesystem view.
+        assert result.result.error_type in ("FileNotFoundError", "PermissionError", "OSError")
 
 
 def test_network_is_unreachable(server: ForkServerProcess, sentinel: Path) -> None:

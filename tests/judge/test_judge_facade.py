@@ -41,7 +41,7 @@ async def test_check_time_compare_memory_and_costliest_test() -> None:
         index, outcome = await judge.costliest_test(SLOW_SQUARE, SQUARE)
         assert index == 2 and outcome.trimmed_mean_s is not None
         paired = await judge.compare([SLOW_SQUARE, FAST_SQUARE], SQUARE)
-        assert paired.paired_ratios is not None and paired.paired_ratios[2] > 10
+        assert paired.paired_ratios is not None and paired.paired_ratios[2] > 3
         memory = await judge.memory(FAST_SQUARE, SQUARE)
         assert memory.ok and memory.peak_memory_kb is not None
 

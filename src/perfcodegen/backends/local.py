@@ -16,11 +16,15 @@ from perfcodegen.judge.model import JudgeJob, JudgeResult, MeasureMode
 
 
 class LocalBackend:
-    def __init__(self, workers: int | None = None, pin_cpus: bool = True) -> None:
+    def __init__(
+        self, workers: int | None = None, pin_cpus: bool = True, isolation: str = "full"
+    ) -> None:
         cpus = available_cpus()
         self.workers = max(1, workers or len(cpus))
         self._cpus = [cpus[i % len(cpus)] for i in range(self.workers)]
-        self._servers = [ForkServerProcess(cpu if pin_cpus else None) for cpu in self._cpus]
+        self._servers = [
+            ForkServerProcess(cpu if pin_cpus else None, isolation) for cpu in self._cpus
+        ]
         self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="judge-worker")
         self._idle: asyncio.Queue[int] | None = None
         self._core_locks: dict[int, asyncio.Lock] = {}

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
+
+from perfcodegen.errors import PerfCodegenError
 
 BenchmarkArg = Annotated[str, typer.Argument(help="Benchmark name (see `perfcodegen benchmarks`).")]
 SplitOpt = Annotated[
@@ -41,8 +43,23 @@ MemoryOpt = Annotated[
 WorkersOpt = Annotated[
     int | None, typer.Option("--workers", help="Judge workers (default: cores).")
 ]
+IsolationOpt = Annotated[
+    str,
+    typer.Option(
+        "--isolation",
+        help="Weakest judge sandbox accepted: full (default), partial or none "
+        "(see docs/judge.md). Below it, nothing runs.",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
 
 def split_ids(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def isolation_level(value: str) -> Literal["full", "partial", "none"]:
+    """Validate --isolation (a clear one-line error rather than a traceback)."""
+    if value not in ("full", "partial", "none"):
+        raise PerfCodegenError(f"--isolation must be full, partial or none, not {value!r}")
+    return value  # type: ignore[return-value]

@@ -15,6 +15,7 @@ from perfcodegen.cli._options import (
     BenchmarkArg,
     DataOpt,
     DifficultyOpt,
+    IsolationOpt,
     JsonOpt,
     LimitOpt,
     LoaderOptionOpt,
@@ -26,6 +27,9 @@ from perfcodegen.cli._options import (
     VariantOpt,
     WorkersOpt,
     split_ids,
+)
+from perfcodegen.cli._options import (
+    isolation_level as _isolation,
 )
 from perfcodegen.errors import PerfCodegenError
 
@@ -44,6 +48,7 @@ def eval_command(
     measure: MeasureOpt = "paired",
     memory: MemoryOpt = False,
     workers: WorkersOpt = None,
+    isolation: IsolationOpt = "full",
     limit: LimitOpt = None,
     difficulty: DifficultyOpt = None,
     option: LoaderOptionOpt = None,
@@ -101,7 +106,8 @@ def eval_command(
             disable=as_json,
         ) as bar:
             task = bar.add_task("judging", total=len(samples))
-            async with Judge(JudgeConfig(workers=workers, repeats=repeats)) as judge:
+            config = JudgeConfig(workers=workers, repeats=repeats, isolation=_isolation(isolation))
+            async with Judge(config) as judge:
                 return await evaluate(
                     chosen,
                     samples,

@@ -15,6 +15,7 @@ from perfcodegen.cli._options import (
     BenchmarkArg,
     DataOpt,
     DifficultyOpt,
+    IsolationOpt,
     JsonOpt,
     LimitOpt,
     LoaderOptionOpt,
@@ -26,6 +27,9 @@ from perfcodegen.cli._options import (
     VariantOpt,
     WorkersOpt,
     split_ids,
+)
+from perfcodegen.cli._options import (
+    isolation_level as _isolation,
 )
 from perfcodegen.config import RunConfig, RuntimeOptions
 from perfcodegen.pipeline import ProgressHook
@@ -91,6 +95,7 @@ def run(
     repeats: RepeatsOpt = 12,
     memory: MemoryOpt = False,
     workers: WorkersOpt = None,
+    isolation: IsolationOpt = "full",
     max_connections: Annotated[int, typer.Option(help="Concurrent model requests.")] = 16,
     cache: Annotated[
         bool, typer.Option("--cache/--no-cache", help="Use the persistent response cache.")
@@ -134,6 +139,7 @@ def run(
     options = RuntimeOptions(
         out=out or Path("runs") / name,
         workers=workers,
+        isolation=_isolation(isolation),
         max_connections=max_connections,
         cache=cache,
         api_key=api_key,

@@ -162,9 +162,12 @@ class TestRunner:
         elif kind not in ("call", "stdio"):
             raise ValueError(f"unknown test kind {kind!r}")
 
-    def arrange(self) -> None:
+    def arrange(self, copy_args: bool = True) -> None:
+        """Fresh inputs. A run process forked for this one call may use the arguments as they
+        are (`copy_args=False`): its memory is its own copy, so nothing needs copying."""
         if self.kind == "call":
-            self._args = copy.deepcopy(list(self.test.args or []))
+            args = list(self.test.args or [])
+            self._args = copy.deepcopy(args) if copy_args else args
         elif self.kind == "stdio":
             self._globals = {"__name__": "__main__", "__builtins__": builtins}
             self._stdin = io.TextIOWrapper(io.BytesIO(self._stdin_bytes), encoding="utf-8")

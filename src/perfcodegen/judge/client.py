@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from perfcodegen.errors import PerfCodegenError
 from perfcodegen.judge import wire
 from perfcodegen.judge.model import (
     JudgeJob,
@@ -24,7 +25,8 @@ from perfcodegen.judge.model import (
     Verdict,
     trimmed_mean,
 )
-from perfcodegen.judge.verdicts import outcome_from_observation, program_verdict
+from perfcodegen.judge.sandbox import IsolationLevel
+from perfcodegen.judge.verdicts import outcome_from_run, program_verdict, timed_outcome
 
 log = logging.getLogger(__name__)
 
@@ -52,19 +54,32 @@ _SERVER_ENV = {
 """No secrets from the judge's environment reach candidates; fixed hash seed for stable runs."""
 
 
+_ISOLATION_RANK = {IsolationLevel.NONE: 0, IsolationLevel.PARTIAL: 1, IsolationLevel.FULL: 2}
+
+
 class ForkServerError(RuntimeError):
     """The fork server died or misbehaved (it is restarted on the next job)."""
 
 
-class ForkServerProcess:
-    """One lean fork server process, optionally pinned to a CPU."""
+class IsolationUnavailable(PerfCodegenError):
+    """Full isolation could not be set up and the user did not allow less."""
 
-    def __init__(self, cpu: int | None = None) -> None:
+
+class ForkServerProcess:
+    """One lean fork server process, optionally pinned to a CPU.
+
+    `allow_isolation`: the weakest isolation level accepted ("full" by default; "partial" or
+    "none" only when the user says so). Below it, `start` raises IsolationUnavailable.
+    """
+
+    def __init__(self, cpu: int | None = None, allow_isolation: str = "full") -> None:
         self.cpu = cpu
+        self.allow_isolation = IsolationLevel(allow_isolation)
         self._process: subprocess.Popen[bytes] | None = None
         self.notes: list[str] = []
-        self.baseline_kb: int | None = None
+        self.isolation = IsolationLevel.NONE
         self.server_pid: int | None = None
+        self.sandbox_uid: int | None = None
 
     def start(self) -> None:
         self._process = subprocess.Popen(
@@ -74,16 +89,25 @@ class ForkServerProcess:
                 _BOOTSTRAP,
                 str(_PACKAGE_DIR),
                 str(-1 if self.cpu is None else self.cpu),
+                self.allow_isolation.value,
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=_SERVER_ENV,
             cwd="/",
         )
+        self.server_pid = self._process.pid
         hello = self._read()
         self.notes = [str(note) for note in hello["notes"]]
-        self.baseline_kb = int(hello["baseline_kb"])
-        self.server_pid = int(hello["pid"])
+        self.isolation = IsolationLevel(hello["level"])
+        self.sandbox_uid = hello.get("uid")
+        if _ISOLATION_RANK[self.isolation] < _ISOLATION_RANK[self.allow_isolation]:
+            self.close()
+            raise IsolationUnavailable(
+                f"the judge's sandbox is only at isolation level '{self.isolation.value}' here "
+                f"({'; '.join(self.notes) or 'no details'}); pass --isolation "
+                f"{self.isolation.value} to run candidates anyway"
+            )
         for note in self.notes:
             log.warning("judge sandbox: %s", note)
 
@@ -114,9 +138,12 @@ class ForkServerProcess:
     def _read(self) -> Any:
         assert self._process is not None and self._process.stdout is not None
         try:
-            return wire.read_frame(self._process.stdout.fileno())
-        except (EOFError, ValueError, wire.FrameTooLarge) as exc:
+            frame = wire.read_frame(self._process.stdout.fileno())
+        except (EOFError, ValueError, TypeError, wire.FrameTooLarge) as exc:
             raise ForkServerError(f"the fork server stopped unexpectedly ({exc})") from exc
+        if not isinstance(frame, dict):
+            raise ForkServerError("the fork server sent a malformed frame")
+        return frame
 
     def _write(self, value: Any) -> None:
         assert self._process is not None and self._process.stdin is not None
@@ -147,47 +174,55 @@ class ForkServerProcess:
             paired_ratios=ratios,
             elapsed_s=time.perf_counter() - started,
             notes=list(self.notes),
+            isolation=self.isolation.value,
         )
 
     def _run(self, job: JudgeJob) -> tuple[list[ProgramResult], list[float] | None]:
         self._write(_request(job))
         compiled = self._read()
         errors: list[Any] = compiled["errors"]
+        baseline_kb = int(compiled["baseline_kb"])
         outcomes: list[list[TestOutcome]] = [[] for _ in job.programs]
+        timing = job.mode in (MeasureMode.WALL, MeasureMode.PAIRED)
         while True:
             message = self._read()
             if message.get("op") == "done":
                 break
             test_index = int(message["index"])
             test = job.tests[test_index]
-            for program, observed in message["results"].items():
-                outcomes[program].append(
-                    outcome_from_observation(
-                        test_index, test, observed, job.compare, self.baseline_kb
-                    )
+            checked: dict[int, TestOutcome] = {}
+            for program, run in message["results"].items():
+                checked[program] = outcome_from_run(
+                    test_index, test, run, job.compare, baseline_kb
                 )
+            passed = [p for p, o in checked.items() if o.verdict is Verdict.PASSED]
+            if timing and passed:
+                self._write({"time": passed})
+                timed = self._read()
+                for program in passed:
+                    checked[program] = timed_outcome(
+                        checked[program], test, timed["runs"][program], timed["null"], job.compare
+                    )
+            for program, outcome in checked.items():
+                outcomes[program].append(outcome)
             active = [
                 program
                 for program, error in enumerate(errors)
                 if error is None and _keeps_running(job, outcomes[program])
             ]
-            self._write(active if test_index + 1 < len(job.tests) else [])
+            self._write({"active": active if test_index + 1 < len(job.tests) else []})
         results = [program_result(job, outcomes[i], errors[i]) for i in range(len(job.programs))]
         return results, _paired_ratios(job, results)
 
 
 def _request(job: JudgeJob) -> dict[str, Any]:
     tests = [[t.kind.value, t.args, t.assertion, t.stdin] for t in job.tests]
-    mode = job.mode.value
-    if job.mode is MeasureMode.PAIRED and len(job.programs) < 2:
-        mode = MeasureMode.WALL.value
     return {
         "op": "job",
         "programs": list(job.programs),
         "entry_point": job.entry_point,
         "test_setup": job.test_setup,
         "tests": tests,
-        "mode": mode,
         "repeats": job.repeats,
         "warmup": job.warmup,
         "limits": job.limits.model_dump(),
@@ -250,13 +285,13 @@ def _paired_ratios(job: JudgeJob, results: list[ProgramResult]) -> list[float] |
     return ratios
 
 
-def execute_job(job: JudgeJob) -> JudgeResult:
+def execute_job(job: JudgeJob, allow_isolation: str = "full") -> JudgeResult:
     """Run one job synchronously with a private, short-lived fork server (remote workers)."""
     if job.mode is MeasureMode.INSTRUCTIONS:
         from perfcodegen.judge.judge import run_instructions_job
 
         return run_instructions_job(job)
-    with ForkServerProcess() as server:
+    with ForkServerProcess(allow_isolation=allow_isolation) as server:
         return server.run_job(job)
 
 

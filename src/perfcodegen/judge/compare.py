@@ -19,7 +19,9 @@ def values_equal(
     """Type-aware equality with EvalPlus-style float tolerance, recursing into containers.
 
     With `strict_types`, bool is not int and containers must have the same type; int and
-    float compare numerically (1 == 1.0) with tolerance.
+    float compare numerically (1 == 1.0). Tolerance applies only where the expected value is
+    a float (or complex): an int expectation is matched exactly, so a float approximation of a
+    big int is wrong.
     """
     abs_tol = options.float_abs_tol if atol is None else atol
     return _equal(actual, expected, options, abs_tol)
@@ -50,7 +52,7 @@ def _is_number(value: Any) -> bool:
 
 
 def _numbers_equal(actual: Any, expected: Any, options: CompareOptions, abs_tol: float) -> bool:
-    if type(actual) is int and type(expected) is int:
+    if type(expected) is int:  # tolerance is for float expectations only: ints are exact
         return bool(actual == expected)
     if type(actual) is complex or type(expected) is complex:
         return cmath.isclose(actual, expected, rel_tol=options.float_rel_tol, abs_tol=abs_tol)

@@ -1,25 +1,36 @@
-"""The lean fork server: one per worker, started fresh (never the main process).
+"""The lean fork server: one per worker, started fresh by the judge, never runs candidate code.
+
+The process the judge starts (the *outer* server) unshares its namespaces and forks the
+*inner* server, PID 1 of a new PID namespace, which builds the filesystem view (`sandbox`)
+and serves jobs. For every run (one program, one test, once) the inner server forks a fresh
+run process (`runproc`), measures it from outside and reaps it and everything it left.
 
 Protocol (marshal frames on stdin/stdout, see `wire`):
-  server -> judge  {"op": "hello", "notes", "baseline_kb", "uid", "pid"}
-  judge -> server  {"op": "job", "programs", "entry_point", "test_setup", "tests", "mode",
-                    "repeats", "warmup", "limits"}         (tests carry no expected values)
-  server -> judge  {"op": "compiled", "errors": [None | error dict per program]}
+  server -> judge  {"op": "hello", "level", "notes", "uid", "pid"}
+  judge -> server  {"op": "job", "programs", "entry_point", "test_setup", "tests", "timed",
+                    "repeats", "warmup", "limits"}          (tests carry no expected values)
+  server -> judge  {"op": "compiled", "errors": [None | error dict per program],
+                    "baseline_kb": peak memory of the null program}
   per test:
-  server -> judge  {"op": "test", "index", "results": {program index: observation}}
-  judge -> server  [program indices still to run]     (empty list: stop the job)
+  server -> judge  {"op": "checked", "index", "results": {program: run}}
+  judge -> server  {"time": [programs]}   or   {"active": [programs]} (skip timing)
+  server -> judge  {"op": "timed", "index", "runs": {program: timing}, "null": timing}
+  judge -> server  {"active": [programs]}                     (empty: stop the job)
   server -> judge  {"op": "done"}
-For each (test) the server forks one child that applies the sandbox and runs
-`measure.run_test`; it waits with a wall-clock deadline, reaps with `os.wait4` (ru_maxrss)
-and kills every leftover descendant. The judge compares outputs; the server never sees them.
+A run is {"ending": status or None, "message", "payload": bytes, "wall_ns", "cpu_ns",
+"maxrss_kb"}; the payload is the run's result frame, passed on undecoded: the judge decodes
+and compares it. Timed runs are compared with the check run byte for byte; the first one that
+differs is passed on as "changed" for the judge to compare.
 """
 
 from __future__ import annotations
 
-# Pre-imported so children do not pay for them (candidates use them often).
+# Pre-imported so run processes do not pay for them (candidates use them often).
 import bisect  # noqa: F401
 import collections  # noqa: F401
 import contextlib
+import ctypes
+import dataclasses
 import functools  # noqa: F401
 import gc
 import heapq  # noqa: F401
@@ -29,8 +40,8 @@ import os
 import random  # noqa: F401
 import re  # noqa: F401
 import select
-import shutil
 import signal
+import socket
 import string  # noqa: F401
 import sys
 import tempfile
@@ -39,46 +50,49 @@ import typing  # noqa: F401
 from types import CodeType
 from typing import Any
 
-from perfcodegen.judge import sandbox, wire
+from perfcodegen.judge import runproc, sandbox, wire
 from perfcodegen.judge.child import TestSpec, compile_program, describe_error
-from perfcodegen.judge.measure import ChildTask, run_test
-from perfcodegen.plain import is_plain
 
 IN_FD, OUT_FD = 0, 1
-MAX_CHILD_BYTES = 256 * 1024 * 1024
-_SANDBOX_EXIT = 70
+RESULT_SLACK_BYTES = 64 * 1024
+"""Room in a result frame besides the captured output (error messages, tracebacks)."""
+BUDGET_FRACTION = 0.8
+"""Timing rounds of one test stop before they would exceed this share of the wall limit."""
+_PR_SET_PDEATHSIG = 1
 
 
 def _decode_tests(raw: list[Any]) -> list[TestSpec]:
     return [TestSpec(kind=k, args=a, assertion=s, stdin=i) for k, a, s, i in raw]
 
 
-class ForkServer:
-    def __init__(self, cpu: int | None) -> None:
-        if cpu is not None:
-            os.sched_setaffinity(0, {cpu})
-        self.isolation = sandbox.isolate_server()
-        os.chdir("/")
-        self.baseline_kb = self._measure_baseline()
+def _null_program(entry_point: str | None) -> CodeType:
+    """The baseline program: the same harness path as a candidate, doing nothing itself."""
+    source = f"def {entry_point}(*args, **kwargs):\n    return None\n" if entry_point else "pass\n"
+    return compile_program(source, "<null>")
 
-    def _measure_baseline(self) -> int:
-        empty = compile_program("pass", "<baseline>")
-        task = ChildTask({0: empty}, "f", "", TestSpec("call", []), "memory", 0, 0, 5.0, 5.0, 1000)
-        samples = []
-        for _ in range(3):
-            observed = self._execute(task, memory_mb=1024, file_size_mb=1, max_processes=1)
-            samples.append(int(observed["maxrss_kb"]))
-        return sorted(samples)[1]
+
+def _null_test(test: TestSpec | None) -> TestSpec:
+    """The test the null program runs: same arguments or stdin, no assertion."""
+    if test is None or test.kind == "assert":
+        return TestSpec("call", [])
+    return test
+
+
+class ForkServer:
+    def __init__(self, isolation: sandbox.ServerIsolation) -> None:
+        self.isolation = isolation
 
     def serve(self) -> None:
-        hello = {
-            "op": "hello",
-            "notes": list(self.isolation.notes),
-            "baseline_kb": self.baseline_kb,
-            "uid": self.isolation.sandbox_uid,
-            "pid": os.getpid(),
-        }
-        wire.write_frame(OUT_FD, hello)
+        wire.write_frame(
+            OUT_FD,
+            {
+                "op": "hello",
+                "level": self.isolation.level.value,
+                "notes": list(self.isolation.notes),
+                "uid": self.isolation.sandbox_uid,
+                "pid": os.getpid(),
+            },
+        )
         while True:
             try:
                 request = wire.read_frame(IN_FD)
@@ -90,222 +104,285 @@ class ForkServer:
     def _run_job(self, request: dict[str, Any]) -> None:
         codes: dict[int, CodeType] = {}
         errors: list[Any] = []
-        for index, source in enumerate(request["programs"]):
+        programs: list[str] = request["programs"]
+        for index, source in enumerate(programs):
             try:
-                codes[index] = compile_program(source, _filename(index, request["programs"]))
+                name = "<candidate>" if len(programs) == 1 else f"<candidate {index}>"
+                codes[index] = compile_program(source, name)
                 errors.append(None)
-            except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+            except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as exc:
                 errors.append(describe_error(exc))
-        wire.write_frame(OUT_FD, {"op": "compiled", "errors": errors})
+        tests = _decode_tests(request["tests"])
         limits = request["limits"]
-        scale = max(len(codes), 1) if request["mode"] == "paired" else 1
+        null_code = request["null_code"] = _null_program(request["entry_point"])
+        null = self._run(null_code, request, _null_test(tests[0] if tests else None), False)
+        wire.write_frame(
+            OUT_FD, {"op": "compiled", "errors": errors, "baseline_kb": null["maxrss_kb"]}
+        )
         active = sorted(codes)
-        for index, test in enumerate(_decode_tests(request["tests"])):
+        for index, test in enumerate(tests):
             if not active:
                 break
-            task = ChildTask(
-                codes={i: codes[i] for i in active},
-                entry_point=request["entry_point"],
-                test_setup=request["test_setup"],
-                test=test,
-                mode=request["mode"],
-                repeats=request["repeats"],
-                warmup=request["warmup"],
-                wall_time_s=limits["wall_time_s"] * scale,
-                cpu_time_s=limits["cpu_time_s"] * scale,
-                output_limit=limits["output_bytes"],
-            )
-            observed = self._execute(
-                task,
-                memory_mb=limits["memory_mb"],
-                file_size_mb=limits["file_size_mb"],
-                max_processes=limits["max_processes"],
-            )
-            wire.write_frame(OUT_FD, {"op": "test", "index": index, "results": observed["results"]})
+            checked = {p: self._run(codes[p], request, test) for p in active}
+            wire.write_frame(OUT_FD, {"op": "checked", "index": index, "results": checked})
             reply = wire.read_frame(IN_FD)
-            active = [i for i in reply if i in codes]
+            timed = [p for p in reply.get("time", []) if p in checked]
+            if timed:
+                runs, null_runs = self._time(codes, request, test, checked, timed, limits)
+                wire.write_frame(
+                    OUT_FD, {"op": "timed", "index": index, "runs": runs, "null": null_runs}
+                )
+                reply = wire.read_frame(IN_FD)
+            active = [p for p in reply.get("active", []) if p in codes]
         wire.write_frame(OUT_FD, {"op": "done"})
 
-    def _execute(
-        self, task: ChildTask, *, memory_mb: int, file_size_mb: int, max_processes: int
+    def _time(
+        self,
+        codes: dict[int, CodeType],
+        request: dict[str, Any],
+        test: TestSpec,
+        checked: dict[int, dict[str, Any]],
+        timed: list[int],
+        limits: dict[str, Any],
+    ) -> tuple[dict[int, dict[str, Any]], dict[str, list[int]]]:
+        """Rounds of [null, A, B, ...], rotated each round (A B / B A), each run a fresh process.
+
+        The leading `warmup` rounds are discarded; rounds stop when the next one would not fit
+        in the test's share of the wall limit (at least one timed round is kept)."""
+        lanes: list[int | None] = [None, *timed]
+        null_test = _null_test(test)
+        runs: dict[int, dict[str, Any]] = {
+            p: {"wall_ns": [], "cpu_ns": [], "changed": None, "ending": None} for p in timed
+        }
+        null_runs: dict[str, Any] = {"wall_ns": [], "cpu_ns": []}
+        warmup, repeats = int(request["warmup"]), int(request["repeats"])
+        budget_ns = limits["wall_time_s"] * BUDGET_FRACTION * 1e9 * max(len(timed), 1)
+        started = time.monotonic_ns()
+        round_ns = 0
+        for round_index in range(warmup + repeats):
+            shift = round_index % len(lanes)
+            begun = time.monotonic_ns()
+            kept = round_index >= warmup
+            for lane in lanes[shift:] + lanes[:shift]:
+                if lane is not None and runs[lane]["ending"] is not None:
+                    continue
+                if lane is None:
+                    run = self._run(request["null_code"], request, null_test, keep_payload=False)
+                else:
+                    run = self._run(codes[lane], request, test)
+                target = null_runs if lane is None else runs[lane]
+                if lane is not None and (run["ending"] or run["payload"] != checked[lane]["payload"]):
+                    target["ending"] = run["ending"] or "changed"
+                    target["changed"] = run
+                    continue
+                if kept:
+                    target["wall_ns"].append(run["wall_ns"])
+                    target["cpu_ns"].append(run["cpu_ns"])
+            round_ns = max(round_ns, time.monotonic_ns() - begun)
+            spent = time.monotonic_ns() - started
+            if kept and spent + round_ns > budget_ns:
+                break
+            if all(r["ending"] is not None for r in runs.values()):
+                break
+        return runs, null_runs
+
+    def _run(
+        self,
+        code: CodeType | None,
+        request: dict[str, Any],
+        test: TestSpec,
+        keep_payload: bool = True,
     ) -> dict[str, Any]:
-        """Fork one child for one test, supervise it, and return what it observed."""
-        workdir = tempfile.mkdtemp(prefix="pcg-", dir="/tmp")
-        uid = self.isolation.sandbox_uid
-        if uid is not None:
-            os.chown(workdir, uid, uid)
-        read_fd, write_fd = os.pipe()
+        """Fork one run process, measure it from outside, kill and reap it and its leftovers."""
+        limits = request["limits"]
+        null_code = request["null_code"]
+        task = runproc.RunTask(
+            code=code,
+            entry_point=request["entry_point"],
+            test_setup=request["test_setup"],
+            test=test,
+            output_limit=limits["output_bytes"],
+            cpu_time_s=limits["cpu_time_s"],
+            memory_mb=limits["memory_mb"],
+            file_size_mb=limits["file_size_mb"],
+            max_processes=limits["max_processes"],
+        )
+        task = dataclasses.replace(
+            task, null=dataclasses.replace(task, code=null_code, test=_null_test(test))
+        )
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         pid = os.fork()
-        if pid == 0:  # the child: never returns
-            os.close(read_fd)
-            _child(self.isolation, task, workdir, write_fd, memory_mb, file_size_mb, max_processes)
-        os.close(write_fd)
+        if pid == 0:  # the run process: never returns
+            ours.close()
+            runproc.main(self.isolation, task, theirs.fileno())
+        theirs.close()
         try:
-            frames, timed_out, too_much = _supervise(pid, read_fd, task.wall_time_s)
-            _, status, usage = os.wait4(pid, 0)
-        finally:
-            os.close(read_fd)
-            sandbox.kill_descendants()
-            shutil.rmtree(workdir, ignore_errors=True)
-            sandbox.wipe_private_tmp(self.isolation)
-        results = _collect(task, frames, _ending(status, timed_out, too_much))
-        if task.mode == "memory":
-            for entry in results.values():
-                entry["maxrss_kb"] = usage.ru_maxrss
-        return {"results": results, "maxrss_kb": usage.ru_maxrss}
-
-
-def _filename(index: int, programs: list[str]) -> str:
-    return "<candidate>" if len(programs) == 1 else f"<candidate {index}>"
-
-
-def _child(
-    isolation: sandbox.ServerIsolation,
-    task: ChildTask,
-    workdir: str,
-    result_fd: int,
-    memory_mb: int,
-    file_size_mb: int,
-    max_processes: int,
-) -> None:
-    code = 0
-    try:
-        gc.freeze()
-        try:
-            sandbox.enter_child(
-                isolation,
-                workdir,
-                result_fd,
-                cpu_time_s=task.cpu_time_s,
-                memory_mb=memory_mb,
-                file_size_mb=file_size_mb,
-                max_processes=max_processes,
+            run = _supervise(
+                pid, ours.fileno(), limits["wall_time_s"], limits["output_bytes"] + RESULT_SLACK_BYTES
             )
-        except BaseException as exc:
-            wire.write_frame(result_fd, ("sandbox", describe_error(exc)))
-            code = _SANDBOX_EXIT
-        else:
-            run_test(task, result_fd)
-    except BaseException:
-        code = 1
-    finally:
-        os._exit(code)
+        finally:
+            ours.close()
+            for target in (pid, -pid):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(target, signal.SIGKILL)
+        _, status, usage = os.wait4(pid, 0)
+        peak = usage.ru_maxrss
+        for leftover in sandbox.kill_descendants():
+            peak = max(peak, leftover.ru_maxrss)  # work in children nobody waited for counts
+        sandbox.wipe_work_dir(self.isolation)
+        if run["ending"] is None and run["payload"] is None:
+            run["ending"], run["message"] = _ending(status)
+        run["cpu_ns"] = int((usage.ru_utime + usage.ru_stime) * 1e9)
+        run["maxrss_kb"] = peak
+        if not keep_payload:
+            run["payload"] = None
+        return run
 
 
-def _supervise(pid: int, read_fd: int, wall_time_s: float) -> tuple[list[Any], bool, bool]:
-    """Collect frames until the child exits or the deadline passes (then kill its group)."""
-    os.set_blocking(read_fd, False)
+def _supervise(pid: int, fd: int, wall_time_s: float, max_bytes: int) -> dict[str, Any]:
+    """Read the start frame and the result frame; take the end readings the moment it is whole."""
+    run: dict[str, Any] = {
+        "ending": None, "message": "", "payload": None, "wall_ns": None, "cpu_ns": None,
+    }  # fmt: skip
+    os.set_blocking(fd, False)
     pidfd = os.pidfd_open(pid)
-    buffer = wire.FrameBuffer(MAX_CHILD_BYTES)
-    frames: list[Any] = []
     poller = select.poll()
-    poller.register(read_fd, select.POLLIN)
+    poller.register(fd, select.POLLIN)
     poller.register(pidfd, select.POLLIN)
     deadline = time.monotonic() + wall_time_s
-    timed_out = too_much = exited = False
+    buffer = bytearray()
+    start: tuple[int, int] | None = None
+    exited = False
     try:
-        while not exited:
+        while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                timed_out = True
+                run["ending"], run["message"] = "timeout", "wall-clock time limit exceeded"
+                return run
+            events = poller.poll(remaining * 1000)
+            readable = any(f == fd for f, _ in events)
+            exited = exited or any(f == pidfd for f, _ in events)
+            eof = False
+            while readable:
+                try:
+                    chunk = os.read(fd, 1 << 16)
+                except BlockingIOError:
+                    break
+                if not chunk:
+                    eof = True
+                    break
+                buffer += chunk
+                if len(buffer) > max_bytes + 2 * wire.HEADER_SIZE + runproc.START.size:
+                    run["ending"] = "output_limit"
+                    run["message"] = "the program sent more data than the output limit"
+                    return run
+            if start is None:
+                first = _take_frame(buffer)
+                if first is not None and len(first) != runproc.START.size:
+                    run["ending"], run["message"] = "sandbox", "the sandbox could not be entered"
+                    return run
+                if first is not None:
+                    start = runproc.START.unpack(first)
+            size = wire.frame_size(buffer) if start is not None else None
+            if size is not None and size > max_bytes:
+                run["ending"] = "output_limit"
+                run["message"] = "the program sent more data than the output limit"
+                return run
+            if start is not None and size is not None and len(buffer) >= wire.HEADER_SIZE + size:
+                wall1 = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+                run["wall_ns"] = max(0, wall1 - start[1])
+                run["payload"] = bytes(buffer[wire.HEADER_SIZE : wire.HEADER_SIZE + size])
+                return run
+            if eof or (exited and not readable):
                 break
-            for fd, _ in poller.poll(remaining * 1000):
-                if fd == pidfd:
-                    exited = True
-                elif not _drain(read_fd, buffer, frames):
-                    poller.unregister(read_fd)
-            if exited:
-                _drain(read_fd, buffer, frames)
-    except (wire.FrameTooLarge, ValueError, EOFError, TypeError):
-        too_much = True
     finally:
         os.close(pidfd)
-    if not exited:
-        for target in (pid, -pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(target, signal.SIGKILL)
-    return frames, timed_out, too_much
+    return run
 
 
-def _drain(read_fd: int, buffer: wire.FrameBuffer, frames: list[Any]) -> bool:
-    """Read what is available; False at end of file."""
-    while True:
-        try:
-            chunk = os.read(read_fd, 1 << 16)
-        except BlockingIOError:
-            return True
-        if not chunk:
-            return False
-        frames.extend(buffer.feed(chunk))
+def _take_frame(buffer: bytearray) -> bytes | None:
+    """Remove and return the first whole frame's payload (None while it is incomplete)."""
+    size = wire.frame_size(buffer)
+    if size is None or len(buffer) < wire.HEADER_SIZE + size:
+        return None
+    payload = bytes(buffer[wire.HEADER_SIZE : wire.HEADER_SIZE + size])
+    del buffer[: wire.HEADER_SIZE + size]
+    return payload
 
 
-def _ending(status: int, timed_out: bool, too_much: bool) -> dict[str, Any]:
-    """How the child ended: the verdict of programs whose run did not finish cleanly."""
-    if too_much:
-        return {"status": "output_limit", "message": "the program sent too much data back"}
-    if timed_out:
-        return {"status": "timeout", "message": "wall-clock time limit exceeded"}
+def _ending(status: int) -> tuple[str, str]:
+    """How a run process that sent no result ended."""
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         if sig == signal.SIGXCPU:
-            return {"status": "timeout", "message": "CPU time limit exceeded"}
+            return "timeout", "CPU time limit exceeded"
         name = signal.Signals(sig).name if sig in set(signal.Signals) else f"signal {sig}"
-        return {"status": "crash", "message": f"the process was killed by {name}"}
+        return "crash", f"the process was killed by {name}"
     code = os.WEXITSTATUS(status)
-    return {
-        "status": "crash",
-        "message": f"the process exited with status {code} before reporting a result",
-    }
+    if code == runproc.SANDBOX_EXIT:
+        return "sandbox", "the sandbox could not be entered"
+    return "crash", f"the process exited with status {code} before reporting a result"
 
 
-def _collect(task: ChildTask, frames: list[Any], ending: dict[str, Any]) -> dict[int, Any]:
-    """Turn the child's frames into one observation per program (first frame wins)."""
-    results: dict[int, dict[str, Any]] = {}
-    finished = False
-    for frame in frames:
-        if not isinstance(frame, tuple) or not frame:
-            continue
-        tag = frame[0]
-        if tag == "end":
-            finished = True
-        elif tag == "sandbox":
-            for index in task.codes:
-                results.setdefault(index, {"status": "sandbox", "error": frame[1]})
-        elif tag == "check" and len(frame) == 6 and frame[1] in task.codes:
-            _, index, status, payload, truncated, elapsed = frame
-            if index in results:
-                continue
-            if status == "value" and is_plain(payload):
-                results[index] = {"status": "value", "value": payload, "check_s": elapsed}
-            else:
-                error = payload if isinstance(payload, dict) else {"type": "Error"}
-                results[index] = {"status": "error", "error": error}
-            results[index]["truncated"] = bool(truncated)
-        elif tag in ("times", "timing_error") and frame[1] in results:
-            timed_entry = results[frame[1]]
-            if timed_entry["status"] == "value" and not timed_entry.keys() & {
-                "times",
-                "timing_error",
-            }:
-                if tag == "times" and is_plain(frame[2]):
-                    timed_entry["times"], timed_entry["cpu"] = frame[2], frame[3]
-                elif tag == "timing_error":
-                    timed_entry["timing_error"] = frame[2]
-    for index in task.codes:
-        entry = results.get(index)
-        if entry is not None and (entry["status"] != "value" or finished):
-            continue
-        results[index] = {"status": ending["status"], "message": ending["message"]}
-    return results
+def _inner(outer_pid: int, allow: str) -> None:
+    """PID 1 of the sandbox's PID namespace: build the view, then serve."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    notes: list[str] = []
+    level = sandbox.IsolationLevel.FULL
+    try:
+        root = tempfile.mkdtemp(prefix="perfcodegen-view-")
+        notes += sandbox.build_view(root, [sandbox.package_dir()])
+    except OSError as exc:
+        level = sandbox.IsolationLevel.PARTIAL
+        notes.append(f"filesystem view unavailable ({exc})")
+    if notes and level is sandbox.IsolationLevel.FULL:
+        level = sandbox.IsolationLevel.PARTIAL
+    uid = sandbox.SANDBOX_UID_BASE + outer_pid if sandbox.choose_sandbox_uid(1) else None
+    _serve(sandbox.ServerIsolation(level, uid, uid is None, tuple(notes)))
 
 
-def serve(argv: list[str]) -> None:
-    cpu = int(argv[0]) if argv and int(argv[0]) >= 0 else None
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    server = ForkServer(cpu)
+def _serve(isolation: sandbox.ServerIsolation) -> None:
+    server = ForkServer(isolation)
+    runproc.warm_up()
     gc.collect()
     gc.freeze()
     server.serve()
+
+
+def serve(argv: list[str]) -> None:
+    """Entry point of the outer server: `serve([cpu, allow])`."""
+    cpu = int(argv[0]) if argv and int(argv[0]) >= 0 else None
+    allow = argv[1] if len(argv) > 1 else "full"
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    os.chdir("/")
+    complete, notes = sandbox.unshare_namespaces() if allow != "none" else (False, [])
+    if not complete:
+        level = sandbox.IsolationLevel.NONE
+        notes = notes or ["isolation switched off by the user"]
+        uid = sandbox.choose_sandbox_uid(os.getpid())
+        os.chdir(tempfile.mkdtemp(prefix="perfcodegen-work-"))
+        _serve(sandbox.ServerIsolation(level, uid, False, tuple(notes)))
+        return
+    outer = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            _inner(outer, allow)
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()  # the judge's stderr: a bug of ours, never a candidate's
+            code = 1
+        finally:
+            os._exit(code)
+    for fd in (IN_FD, OUT_FD):
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import itertools
 import os
 from collections.abc import AsyncIterator, Iterable
 from types import TracebackType
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +35,8 @@ class JudgeConfig(BaseModel):
     warmup: int = Field(default=1, ge=1)
     pin_cpus: bool = True
     compare: CompareOptions = Field(default_factory=CompareOptions)
+    isolation: Literal["full", "partial", "none"] = "full"
+    """The weakest sandbox accepted (docs/judge.md). Below it the judge refuses to start."""
 
 
 def problem_limits(base: Limits, problem: Problem) -> Limits:
@@ -75,7 +78,9 @@ class Judge:
         if backend is None:
             from perfcodegen.backends.local import LocalBackend
 
-            backend = LocalBackend(self.config.workers, self.config.pin_cpus)
+            backend = LocalBackend(
+                self.config.workers, self.config.pin_cpus, self.config.isolation
+            )
         self.backend = backend
         self._job_ids = itertools.count()
 

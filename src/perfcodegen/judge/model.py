@@ -31,9 +31,10 @@ class MeasureMode(str, Enum):
     WALL = "wall"
     """Warm-up, then `repeats` timed runs per test (perf_counter) and CPU time."""
     PAIRED = "paired"
-    """Several programs run alternately in the same child per test (ABAB...)."""
+    """Several programs timed alternately (A B, B A, ...), each run its own fresh process."""
     MEMORY = "memory"
-    """Peak memory per test (ru_maxrss minus the forked-child baseline); no timing."""
+    """Peak memory per test (ru_maxrss of the run and its leftovers, minus the null program's);
+    no timing. Every mode reports it; this one only skips timing."""
     INSTRUCTIONS = "instructions"
     """Deterministic per-test instruction counts (perf_event_open or callgrind)."""
 
@@ -94,8 +95,12 @@ class TestOutcome(BaseModel):
     index: int
     verdict: Verdict
     times_s: list[float] = Field(default_factory=list)
-    """Timed runs (wall, perf_counter), warm-up excluded."""
+    """Wall time of each timed run, warm-up excluded, net of the harness overhead: every run
+    is a fresh process measured from outside (docs/judge.md, "The time of one run")."""
     cpu_s: float | None = None
+    """Trimmed mean CPU time of the timed runs (kernel accounting), net of the overhead."""
+    overhead_s: float | None = None
+    """The harness's own cost per run (trimmed mean of the null program), subtracted above."""
     peak_memory_kb: int | None = None
     instructions: int | None = None
     error_type: str | None = None
@@ -176,6 +181,8 @@ class JudgeResult(BaseModel):
     elapsed_s: float = 0.0
     notes: list[str] = Field(default_factory=list)
     """Things the user should know (e.g. 'network isolation unavailable')."""
+    isolation: str = "full"
+    """The sandbox's isolation level for this job ("full", "partial" or "none")."""
 
     @property
     def result(self) -> ProgramResult:

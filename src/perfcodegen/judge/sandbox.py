@@ -1,20 +1,25 @@
-"""Isolation of the fork server (once) and of each child (after every fork).
+"""Isolation of the fork server (once, at start) and of each run process (after every fork).
 
-What this machine offers and what we use (all checked by tests/judge/test_hostile.py):
-- Network: the fork server moves itself into a new, empty network namespace
-  (unshare(CLONE_NEWNET); only a down loopback), so every child is offline.
-- Files: the fork server gets a private mount namespace with fresh tmpfs on /tmp, /var/tmp,
-  /dev/shm and /run/lock (the world-writable places); children run as an unprivileged uid
-  that is unique to their fork server (100000 + server pid), so they can write only in their
-  work dir and those private, wiped tmpfs.
-- Processes: running as root, RLIMIT_NPROC is not enforced; as an unprivileged uid it is,
-  and because the uid is unique to one fork server (which runs one child at a time), the
-  limit counts exactly the candidate's own processes and threads (fork bombs stop there).
-- Process trees: the fork server is a child subreaper, so daemonised grandchildren
-  reparent to it and are killed after each execution; children also get a new session and
-  PR_SET_PDEATHSIG.
-Where a step is not possible (not root, no namespaces), it is skipped and reported once as
-a note.
+The threat model and what each layer defends are in docs/judge.md. In short, the fork server
+process that the judge starts unshares new user (when not root), mount, PID, IPC and network
+namespaces and forks the *inner* server, which is PID 1 of the new PID namespace and never
+runs candidate code. The inner server then builds a minimal filesystem view and pivots into it:
+- `/usr`, `/lib*`, `/bin`, the Python installation and its `sys.path` directories, read-only;
+- a few `/dev` nodes and a few `/etc` files (dynamic loader, time zone);
+- a fresh `/proc` of the new PID namespace (no process of the judge is visible);
+- `/sandbox`, a small tmpfs that is the work directory and TMPDIR of every run, wiped after
+  each run (everything else, /tmp included, is read-only).
+Nothing else of the host exists there: not the project, not the data, not the run store.
+SysV IPC is switched off in the private IPC namespace (shmmni = msgmni = 0), the network
+namespace has only a down loopback, and every process left by a run is killed and reaped by
+the inner server (orphans re-parent to PID 1).
+
+Run processes then drop to an unprivileged uid (as root: a uid unique to the fork server;
+otherwise the namespace's root with every capability dropped), get rlimits (CPU, address
+space, file size, open files, processes), no new privileges, and are not dumpable.
+
+`IsolationLevel` records what was achieved; the judge refuses to run below `FULL` unless the
+user allows it explicitly, and every result carries the level.
 """
 
 from __future__ import annotations
@@ -24,32 +29,69 @@ import ctypes
 import os
 import resource
 import signal
-import stat
 import sys
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 _CLONE_NEWNS = 0x00020000
+_CLONE_NEWIPC = 0x08000000
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWPID = 0x20000000
 _CLONE_NEWNET = 0x40000000
+_MS_RDONLY = 1
+_MS_NOSUID = 2
+_MS_NODEV = 4
+_MS_REMOUNT = 32
 _MS_BIND = 4096
 _MS_REC = 16384
 _MS_PRIVATE = 1 << 18
+_MNT_DETACH = 2
 _PR_SET_PDEATHSIG = 1
 _PR_SET_DUMPABLE = 4
-_PR_SET_CHILD_SUBREAPER = 36
+_PR_CAPBSET_DROP = 24
+_PR_SET_SECUREBITS = 28
 _PR_SET_NO_NEW_PRIVS = 38
-PRIVATE_TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+_SECURE_NOROOT_ALL = 0x3 | 0x30  # NOROOT + NOROOT_LOCKED, NO_SETUID_FIXUP + its lock
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+_CAP_LAST = 63
+_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
+_SYS_CAPSET = {"x86_64": 126, "aarch64": 91}
 SANDBOX_UID_BASE = 100000
 _MB = 1024 * 1024
+WORK_DIR = "/sandbox"
+"""Inside the view: every run's working directory and TMPDIR (a tmpfs wiped after each run).
+Not /tmp: a checkout (and its virtual environment) may live under /tmp, and the rest of the
+view, /tmp included, is read-only."""
+_DEV_NODES = ("null", "zero", "full", "random", "urandom")
+_ETC_FILES = ("ld.so.cache", "ld.so.conf", "localtime", "nsswitch.conf", "passwd", "group")
+_SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
+
+
+class IsolationLevel(str, Enum):
+    """How well candidates are isolated (recorded with every result and run)."""
+
+    FULL = "full"
+    """Namespaces (user when not root, mount, PID, IPC, network), minimal filesystem view,
+    unprivileged runs with rlimits."""
+    PARTIAL = "partial"
+    """Some namespace or the filesystem view could not be set up (see the notes)."""
+    NONE = "none"
+    """No namespace at all: runs share the host's view (only rlimits and a work dir)."""
+
+
+class IsolationUnavailable(RuntimeError):
+    """Full isolation cannot be had here and the user did not allow less."""
 
 
 @dataclass(frozen=True)
 class ServerIsolation:
-    """What the fork server managed to set up (reported to the judge once)."""
+    """What the fork server set up (reported to the judge once, in the hello frame)."""
 
+    level: IsolationLevel
     sandbox_uid: int | None
-    network_isolated: bool
-    private_tmp: bool
+    """uid of run processes (root mode), or None when they stay the namespace's root."""
+    drop_capabilities: bool
     notes: tuple[str, ...]
 
 
@@ -61,105 +103,157 @@ def _errno_text() -> str:
     return os.strerror(ctypes.get_errno())
 
 
-def isolate_server(tmpfs_mb: int = 256) -> ServerIsolation:
-    """Set up the fork server's namespaces, subreaper role and sandbox uid."""
+def _write(path: str, text: str) -> bool:
+    try:
+        with open(path, "w") as fh:
+            fh.write(text)
+        return True
+    except OSError:
+        return False
+
+
+def unshare_namespaces() -> tuple[bool, list[str]]:
+    """In the outer fork server, before forking the inner one. True when every namespace exists.
+
+    Without root, a user namespace maps the current user to root inside it, which is what
+    allows the other namespaces and the mounts; run processes drop every capability later.
+    """
+    libc = _libc()
+    uid, gid = os.getuid(), os.getgid()
+    notes: list[str] = []
+    if uid != 0:
+        if libc.unshare(_CLONE_NEWUSER) != 0:
+            return False, [f"user namespaces unavailable ({_errno_text()})"]
+        _write("/proc/self/setgroups", "deny")
+        if not (_write("/proc/self/uid_map", f"0 {uid} 1") and _write(
+            "/proc/self/gid_map", f"0 {gid} 1"
+        )):
+            return False, ["could not map the user into its namespace"]
+    complete = True
+    for flag, name in (
+        (_CLONE_NEWNS, "mount"),
+        (_CLONE_NEWPID, "PID"),
+        (_CLONE_NEWIPC, "IPC"),
+        (_CLONE_NEWNET, "network"),
+    ):
+        if libc.unshare(flag) != 0:
+            complete = False
+            notes.append(f"{name} namespace unavailable ({_errno_text()})")
+    return complete, notes
+
+
+def build_view(
+    root: str, extra_paths: list[str], tmp_mb: int = 256
+) -> list[str]:  # pragma: no cover - exercised through the fork server
+    """In the inner server (PID 1): build the minimal filesystem view under `root`, pivot into
+    it and mount a fresh /proc. Returns notes for anything that could not be set up; raises
+    OSError when the view itself cannot be built."""
     libc = _libc()
     notes: list[str] = []
-    is_root = os.geteuid() == 0
-    network = libc.unshare(_CLONE_NEWNET) == 0
-    if not network:
-        notes.append(f"network isolation unavailable (unshare: {_errno_text()})")
-    private_tmp = False
-    if is_root and libc.unshare(_CLONE_NEWNS) == 0:
-        private_tmp = libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) == 0
-        options = f"size={tmpfs_mb}m,mode=1777".encode()
-        for path in PRIVATE_TMP_DIRS:
-            if os.path.isdir(path):
-                ok = libc.mount(b"tmpfs", path.encode(), b"tmpfs", 0, options) == 0
-                private_tmp = private_tmp and ok
-    if not private_tmp:
-        notes.append("private /tmp unavailable: candidates may leave files in shared /tmp")
-    else:
-        _expose_paths(libc, [sys.base_prefix, sys.prefix, *(p for p in sys.path if p)])
-    if libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
-        notes.append(f"child subreaper unavailable ({_errno_text()})")
-    uid = SANDBOX_UID_BASE + os.getpid() if is_root else None
-    if uid is None:
-        notes.append(
-            "not running as root: candidates run as the current user; the process limit "
-            "counts all of this user's processes and files outside the work dir are not protected"
-        )
-    elif not _uid_can_import(uid):
-        uid = None
-        notes.append(
-            "the Python installation is not readable by an unprivileged user: candidates run "
-            "as root (no process limit, files outside the work dir not protected)"
-        )
-    return ServerIsolation(uid, network, private_tmp, tuple(notes))
 
+    def mount(source: str, target: str, fstype: str | None, flags: int, data: str | None) -> None:
+        if (
+            libc.mount(
+                source.encode(),
+                target.encode(),
+                fstype.encode() if fstype else None,
+                flags,
+                data.encode() if data else None,
+            )
+            != 0
+        ):
+            raise OSError(ctypes.get_errno(), f"mount {target}: {_errno_text()}")
 
-def _hidden_ancestors(paths: list[str]) -> dict[str, set[str]]:
-    """For each path, its first ancestor that others cannot search, and the child to re-expose."""
-    plan: dict[str, set[str]] = {}
-    for path in paths:
-        if not os.path.exists(path):
-            continue
-        current = "/"
-        for part in Path(path).resolve().parts[1:]:
-            if not os.stat(current).st_mode & stat.S_IXOTH:
-                plan.setdefault(current, set()).add(part)
-                break
-            current = os.path.join(current, part)
-    return plan
+    mount("none", "/", None, _MS_REC | _MS_PRIVATE, None)
+    os.makedirs(root, exist_ok=True)
+    mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=16m,mode=0755")
 
-
-def _expose_paths(libc: ctypes.CDLL, paths: list[str]) -> None:
-    """Let the sandbox uid read the interpreter under a private dir such as /root.
-
-    Inside the server's own mount namespace, a private directory on the way (mode 0700) is
-    covered by an empty tmpfs and only the entries Python needs are bind-mounted back, so the
-    rest of it (secrets, caches) stays invisible to candidates.
-    """
-    for _ in range(4):  # nested private directories: one level per round
-        plan = _hidden_ancestors(paths)
-        if not plan:
+    def bind(path: str, writable: bool = False) -> None:
+        real = os.path.realpath(path)
+        if not os.path.exists(real):
             return
-        for hidden, names in plan.items():
-            handles = {name: os.open(os.path.join(hidden, name), os.O_PATH) for name in names}
-            if libc.mount(b"tmpfs", hidden.encode(), b"tmpfs", 0, b"size=1m,mode=0755") != 0:
-                return
-            for name, handle in handles.items():
-                source, target = f"/proc/self/fd/{handle}", os.path.join(hidden, name)
-                if os.path.isdir(source):
-                    os.mkdir(target)
-                else:
-                    open(target, "w").close()
-                libc.mount(source.encode(), target.encode(), None, _MS_BIND | _MS_REC, None)
-                os.close(handle)
+        target = root + real
+        if os.path.isdir(real):
+            os.makedirs(target, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            if not os.path.exists(target):
+                open(target, "w").close()
+        mount(real, target, None, _MS_BIND | _MS_REC, None)
+        if not writable:
+            flags = _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID
+            if libc.mount(None, target.encode(), None, flags, None) != 0:
+                notes.append(f"could not make {real} read-only ({_errno_text()})")
+
+    for path in _SYSTEM_DIRS:
+        if os.path.islink(path):
+            os.symlink(os.readlink(path), root + path)
+        else:
+            bind(path)
+    python_dirs = {sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(sys.executable))}
+    python_dirs.update(p for p in sys.path if p and os.path.isdir(p))
+    python_dirs.update(extra_paths)
+    for path in sorted(python_dirs, key=len):
+        real = os.path.realpath(path)
+        if any(real.startswith(d + os.sep) or real == d for d in _SYSTEM_DIRS):
+            continue  # already visible
+        bind(real)
+    if sys.executable and not os.path.exists(root + sys.executable):
+        bind(sys.executable)
+    os.makedirs(root + "/etc", exist_ok=True)
+    for name in _ETC_FILES:
+        if os.path.isfile("/etc/" + name):
+            bind("/etc/" + name)
+    os.makedirs(root + "/dev", exist_ok=True)
+    for name in _DEV_NODES:
+        target = f"{root}/dev/{name}"
+        open(target, "w").close()
+        mount(f"/dev/{name}", target, None, _MS_BIND, None)
+    for name, link in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                       ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2"),
+                       ("shm", WORK_DIR)):  # fmt: skip
+        os.symlink(link, f"{root}/dev/{name}")
+    os.makedirs(root + WORK_DIR)
+    os.environ["TMPDIR"] = WORK_DIR
+    mount("tmpfs", root + WORK_DIR, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={tmp_mb}m,mode=1777")
+    os.makedirs(root + "/proc")
+    # Before the old root goes: in a user namespace, the kernel allows a new proc mount only
+    # while a fully visible one exists in the mount namespace.
+    mount("proc", root + "/proc", "proc", _MS_NOSUID | _MS_NODEV, "hidepid=2")
+    os.makedirs(root + "/.old")
+    pivot = _SYS_PIVOT_ROOT.get(os.uname().machine)
+    if pivot is None or libc.syscall(pivot, root.encode(), (root + "/.old").encode()) != 0:
+        raise OSError(ctypes.get_errno(), f"pivot_root: {_errno_text()}")
+    os.chdir("/")
+    libc.umount2(b"/.old", _MNT_DETACH)
+    os.rmdir("/.old")
+    for name in ("shmmni", "msgmni"):
+        if not _write(f"/proc/sys/kernel/{name}", "0"):
+            notes.append(f"could not switch off SysV IPC ({name})")
+    _write("/proc/sys/kernel/sem", "0 0 0 0")
+    if libc.mount(None, b"/", None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY, None) != 0:
+        notes.append(f"could not make the view's root read-only ({_errno_text()})")
+    return notes
 
 
-def _uid_can_import(uid: int) -> bool:
-    """Check in a throw-away child that `uid` can read the standard library."""
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
-            stdlib = os.path.dirname(os.__file__)
-            os.listdir(stdlib)
-            with open(os.path.join(stdlib, "threading.py"), "rb"):
-                code = 0
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+def choose_sandbox_uid(server_pid: int) -> int | None:
+    """As root, runs use a uid of their own (unique per fork server); else they stay ns-root."""
+    if os.getuid() == 0 and not _in_user_namespace():
+        return SANDBOX_UID_BASE + server_pid
+    return None
 
 
-def enter_child(
+def _in_user_namespace() -> bool:
+    try:
+        with open("/proc/self/uid_map") as fh:
+            first = fh.read().split()
+    except OSError:
+        return False
+    return first[:3] != ["0", "0", "4294967295"]
+
+
+def enter_run(
     isolation: ServerIsolation,
-    workdir: str,
     keep_fd: int,
     *,
     cpu_time_s: float,
@@ -167,11 +261,11 @@ def enter_child(
     file_size_mb: int,
     max_processes: int,
 ) -> None:
-    """Apply the per-execution sandbox in a freshly forked child (the order matters)."""
+    """Apply the per-run sandbox in a freshly forked run process (the order matters)."""
     os.setsid()
     libc = _libc()
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    os.chdir(workdir)
+    os.chdir(WORK_DIR if isolation.level is not IsolationLevel.NONE else os.getcwd())
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -182,19 +276,39 @@ def enter_child(
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_mb * _MB, file_size_mb * _MB))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+    # In a PID namespace of our own, the run process and the inner server are the only
+    # processes of the sandbox uid (per user namespace since Linux 5.14), so the limit counts
+    # exactly the candidate's own processes and threads.
+    nproc = 1 + max_processes
     if isolation.sandbox_uid is not None:
-        resource.setrlimit(resource.RLIMIT_NPROC, (1 + max_processes, 1 + max_processes))
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
         os.setgroups([])
         os.setgid(isolation.sandbox_uid)
         os.setuid(isolation.sandbox_uid)
     else:
-        current = _count_own_processes()
-        limit = current + max_processes
-        resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
+        # Same uid as the outer and inner servers: they count too (3 = outer, inner, run).
+        current = _count_own_processes() if isolation.level is IsolationLevel.NONE else 3
+        resource.setrlimit(resource.RLIMIT_NPROC, (current + max_processes,) * 2)
+        if isolation.drop_capabilities:
+            _drop_capabilities(libc)
     libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
     memory = memory_mb * _MB
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+
+def _drop_capabilities(libc: ctypes.CDLL) -> None:
+    """Namespace root without any capability, and unable to regain them through execve."""
+    libc.prctl(_PR_SET_SECUREBITS, _SECURE_NOROOT_ALL, 0, 0, 0)
+    for cap in range(_CAP_LAST + 1):
+        libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)
+    number = _SYS_CAPSET.get(os.uname().machine)
+    if number is None:
+        raise OSError("capset: unsupported architecture")
+    header = (ctypes.c_uint32 * 2)(_LINUX_CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable x 2: all zero
+    if libc.syscall(number, header, data) != 0:
+        raise OSError(ctypes.get_errno(), f"capset: {_errno_text()}")
 
 
 def _count_own_processes() -> int:
@@ -211,7 +325,7 @@ def _count_own_processes() -> int:
 
 
 def own_children() -> list[int]:
-    """Pids of this process's children (orphans reparented to us as subreaper included)."""
+    """Pids of this process's children (orphans re-parented to us included)."""
     pid = os.getpid()
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as fh:
@@ -220,51 +334,51 @@ def own_children() -> list[int]:
         return []
 
 
-def kill_descendants() -> int:
-    """Kill and reap every remaining descendant; returns how many were killed."""
-    killed = 0
+def kill_descendants() -> list[resource.struct_rusage]:
+    """Kill and reap every remaining child; returns the rusage of each one reaped."""
+    usages: list[resource.struct_rusage] = []
     for _ in range(1000):
         children = own_children()
         if not children:
             break
         for pid in children:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-                killed += 1
-            except ProcessLookupError:
-                pass
         for pid in children:
             with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
-    _reap_zombies()
-    return killed
-
-
-def _reap_zombies() -> None:
-    while True:
+                usages.append(os.wait4(pid, 0)[2])
+    while True:  # zombies that /proc no longer lists
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            pid, _, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            break
         if pid == 0:
-            return
+            break
+        usages.append(usage)
+    return usages
 
 
-def wipe_private_tmp(isolation: ServerIsolation) -> None:
-    """Remove what candidates left in the private tmpfs (never the shared /tmp)."""
-    if not isolation.private_tmp:
+def wipe_work_dir(isolation: ServerIsolation) -> None:
+    """Remove what a run left in the work dir (the view's /tmp), so no run sees another's files."""
+    if isolation.level is IsolationLevel.NONE:
+        return
+    try:
+        entries = os.listdir(WORK_DIR)
+    except OSError:
+        return
+    if not entries:
         return
     import shutil
 
-    for root in PRIVATE_TMP_DIRS:
-        try:
-            entries = os.listdir(root)
-        except OSError:
-            continue
-        for name in entries:
-            path = os.path.join(root, name)
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    os.unlink(path)
+    for name in entries:
+        path = os.path.join(WORK_DIR, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+def package_dir() -> str:
+    """The installed perfcodegen package (made visible so the instruction runner can import it)."""
+    return str(Path(__file__).resolve().parent.parent)

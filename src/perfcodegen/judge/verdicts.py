@@ -5,10 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from perfcodegen.judge.compare import stdout_equal, values_equal
-from perfcodegen.judge.model import CompareOptions, TestOutcome, Verdict
+from perfcodegen.judge.decode import UnsafeValue, decode_payload
+from perfcodegen.judge.model import CompareOptions, TestOutcome, Verdict, trimmed_mean
+from perfcodegen.plain import bounded_repr
 from perfcodegen.problems.model import TestCase, TestKind
 
 REPR_LIMIT = 1000
+RESOLUTION_S = 1e-6
+"""Net run times are never reported below this: the harness's own cost varies by a few
+microseconds from run to run, so smaller differences are not measured (docs/judge.md)."""
 
 _STATUS_VERDICTS = {
     "timeout": Verdict.TIMEOUT,
@@ -19,13 +24,83 @@ _STATUS_VERDICTS = {
 
 
 def short_repr(value: Any, limit: int = REPR_LIMIT) -> str:
-    try:
-        text = value if isinstance(value, str) else repr(value)
-    except ValueError:  # an int beyond Python's int-to-str digit limit
-        text = f"<int of {value.bit_length()} bits>" if isinstance(value, int) else "<unprintable>"
+    """repr, cut at `limit` characters (bounded even for hostile shared structures)."""
+    text = value[: limit + 1] if isinstance(value, str) else bounded_repr(value, limit + 1)
     if len(text) <= limit:
         return text
-    return text[:limit] + f"... [{len(text) - limit} more chars]"
+    return text[:limit] + "... [cut]"
+
+
+def observation_from_run(run: dict[str, Any]) -> dict[str, Any]:
+    """What a run process observed, decoded safely (see `decode`), in the form
+    `outcome_from_observation` takes. Only the value (or error) comes from the candidate."""
+    ending = run.get("ending")
+    if ending:
+        return {"status": str(ending), "message": str(run.get("message") or "")}
+    payload = run.get("payload")
+    try:
+        decoded = decode_payload(payload if isinstance(payload, bytes) else b"")
+    except UnsafeValue as exc:
+        return {"status": "error", "error": _not_plain(str(exc))}
+    if not (isinstance(decoded, tuple) and len(decoded) == 3 and decoded[0] in ("value", "error")):
+        return {"status": "error", "error": _not_plain("the result frame has the wrong shape")}
+    status, value, truncated = decoded
+    if status == "error":
+        error = value if isinstance(value, dict) else {}
+        safe: dict[str, Any] = {
+            k: str(error.get(k) or "")[:4000] for k in ("type", "message", "traceback")
+        }
+        safe["in_test"] = error.get("in_test") is True
+        return {"status": "error", "error": safe, "truncated": truncated is True}
+    return {"status": "value", "value": value, "truncated": truncated is True}
+
+
+def _not_plain(message: str) -> dict[str, Any]:
+    return {"type": "NotPlainValue", "message": message, "traceback": "", "in_test": False}
+
+
+def outcome_from_run(
+    index: int,
+    test: TestCase,
+    run: dict[str, Any],
+    options: CompareOptions,
+    baseline_kb: int | None,
+) -> TestOutcome:
+    """The check run's outcome: verdict, observed value when wrong, peak memory."""
+    observed = observation_from_run(run)
+    observed["maxrss_kb"] = run.get("maxrss_kb")
+    return outcome_from_observation(index, test, observed, options, baseline_kb)
+
+
+def timed_outcome(
+    checked: TestOutcome,
+    test: TestCase,
+    runs: dict[str, Any],
+    null: dict[str, Any],
+    options: CompareOptions,
+) -> TestOutcome:
+    """Add the timed runs to a passed check outcome; a run whose output changed is judged again.
+
+    Times are net of the harness: each run's wall (and CPU) time minus the trimmed mean of
+    the null program's runs in the same rounds (docs/judge.md, "The time of one run")."""
+    changed = runs.get("changed")
+    if changed is not None:
+        again = outcome_from_run(checked.index, test, changed, options, None)
+        if again.verdict is not Verdict.PASSED:
+            note = "while being timed, a fresh run of the same test "
+            return again.model_copy(
+                update={
+                    "error_message": note + (again.error_message or again.verdict.value),
+                    "peak_memory_kb": checked.peak_memory_kb,
+                }
+            )
+    overhead = trimmed_mean([w / 1e9 for w in null.get("wall_ns", [])]) or 0.0
+    cpu_overhead = trimmed_mean([c / 1e9 for c in null.get("cpu_ns", [])]) or 0.0
+    times = [max(RESOLUTION_S, w / 1e9 - overhead) for w in runs.get("wall_ns", [])]
+    cpu = trimmed_mean([max(RESOLUTION_S, c / 1e9 - cpu_overhead) for c in runs.get("cpu_ns", [])])
+    return checked.model_copy(
+        update={"times_s": times, "cpu_s": cpu, "overhead_s": overhead if times else None}
+    )
 
 
 def expected_text(test: TestCase) -> str | None:

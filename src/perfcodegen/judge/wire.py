@@ -1,7 +1,8 @@
-"""Length-prefixed marshal frames over pipes (judge <-> fork server <-> child).
+"""Length-prefixed marshal frames over pipes (judge <-> fork server <-> run process).
 
 marshal carries only plain values (and code objects, which `perfcodegen.plain.is_plain`
-rejects); loading it never executes code, unlike pickle.
+rejects); loading it never executes code, unlike pickle. Frames from a run process are never
+decoded by the fork server: it only splits them, bounded in size, and hands the bytes on.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import struct
 from typing import Any
 
 _HEADER = struct.Struct("<Q")
+HEADER_SIZE = _HEADER.size
 
 
 class FrameTooLarge(Exception):
@@ -23,11 +25,15 @@ def encode_frame(value: Any) -> bytes:
     return _HEADER.pack(len(payload)) + payload
 
 
-def write_frame(fd: int, value: Any) -> None:
-    data = memoryview(encode_frame(value))
+def write_bytes_frame(fd: int, payload: bytes) -> None:
+    data = memoryview(_HEADER.pack(len(payload)) + payload)
     while data:
         written = os.write(fd, data)
         data = data[written:]
+
+
+def write_frame(fd: int, value: Any) -> None:
+    write_bytes_frame(fd, marshal.dumps(value))
 
 
 def _read_exact(fd: int, size: int) -> bytes | None:
@@ -56,6 +62,13 @@ def read_frame(fd: int, max_bytes: int = 1 << 31) -> Any:
     return marshal.loads(payload)
 
 
+def frame_size(buffer: bytes | bytearray) -> int | None:
+    """Size of the payload announced by a buffer's header, or None while it is incomplete."""
+    if len(buffer) < _HEADER.size:
+        return None
+    return int(_HEADER.unpack_from(buffer)[0])
+
+
 class FrameBuffer:
     """Incremental decoder for frames arriving in arbitrary chunks (non-blocking reads)."""
 
@@ -70,8 +83,7 @@ class FrameBuffer:
             raise FrameTooLarge(f"more than {self.max_bytes} bytes")
         self._buffer += chunk
         frames: list[Any] = []
-        while len(self._buffer) >= _HEADER.size:
-            (size,) = _HEADER.unpack_from(self._buffer)
+        while (size := frame_size(self._buffer)) is not None:
             end = _HEADER.size + size
             if len(self._buffer) < end:
                 break

@@ -1,0 +1,157 @@
+"""The run process: one fresh process per execution of one program on one test.
+
+The inner fork server forks it for every run (the check run, each warm-up and each timed run),
+so no run ever starts from a state that an earlier run touched. Its life:
+1. trusted: apply the sandbox, read the CPU and monotonic clocks and send them (a frame of
+   16 bytes; a sandbox failure sends a longer frame instead) to the server; nothing of the candidate has run yet, so these readings are the start;
+2. untrusted: execute the program's definitions, run the test once, send the observed value
+   as one marshal frame, then block until the server kills it.
+The server takes the end reading itself (its own monotonic clock) when the result frame has
+arrived, and the CPU time from the kernel when it reaps the process: whatever the candidate does to
+its own process, it cannot move either end of the measurement, and it never shares a process
+with the program it is compared with.
+
+Imported by the lean fork server: standard library only.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import struct
+import time
+from dataclasses import dataclass
+from types import CodeType
+from typing import Any
+
+from perfcodegen.judge import sandbox, wire
+from perfcodegen.judge.child import TestLike, describe_error, make_runner, prepare_code
+from perfcodegen.plain import to_plain
+
+START = struct.Struct("<QQ")
+"""The trusted start frame: the thread's CPU clock (ns, for diagnostics) and the monotonic
+clock (ns), which starts the run's wall time. The server ends it with its own reading; CPU
+time comes from the kernel (`wait4`) for the whole run process."""
+SANDBOX_EXIT = 70
+
+
+@dataclass(frozen=True)
+class RunTask:
+    code: CodeType | None
+    """The program; the fork server passes its null program to measure the baseline."""
+    entry_point: str | None
+    test_setup: str
+    test: TestLike
+    output_limit: int
+    cpu_time_s: float
+    memory_mb: int
+    file_size_mb: int
+    max_processes: int
+    null: RunTask | None = None
+    """Run once in the trusted prelude, before the start reading (see `main`)."""
+
+
+def encode_result(status: str, payload: Any, truncated: bool) -> bytes:
+    """The result frame's payload; anything unmarshallable becomes an error observation."""
+    try:
+        return marshal.dumps((status, payload, truncated))
+    except (ValueError, TypeError) as exc:
+        error = _error("NotPlainValue", f"the value cannot be sent back: {exc}")
+        return marshal.dumps(("error", error, truncated))
+
+
+def _error(kind: str, message: str) -> dict[str, Any]:
+    return {"type": kind, "message": message, "traceback": "", "in_test": False}
+
+
+def observe(task: RunTask) -> bytes:
+    """Run the candidate once and return the encoded observation (untrusted from here on)."""
+    if task.code is None:
+        return encode_result("value", None, False)
+    truncated = False
+    try:
+        prepared = prepare_code(task.code, task.entry_point, task.test_setup)
+        runner = make_runner(prepared, task.test, output_limit=task.output_limit)
+        try:
+            runner.arrange(copy_args=False)
+            value = runner.act()
+        finally:
+            truncated = runner.stdout_truncated
+    except BaseException as exc:
+        return encode_result("error", describe_error(exc), truncated)
+    return encode_result("value", to_plain(value), truncated)
+
+
+def warm_up() -> None:
+    """Run the harness on trivial programs in the fork server itself, before it forks runs.
+
+    CPython specialises code objects in place as they run; warming the harness once in the
+    parent spares every run process the page faults of doing it again, which would otherwise
+    dominate its overhead (about 300 us against 45 us per run)."""
+    from perfcodegen.judge.child import TestSpec, compile_program
+
+    function = compile_program("def f(x):\n    return [x, (x,), {x: x}]\n", "<warm-up>")
+    script = compile_program("print(input())\n", "<warm-up>")
+    tasks = [
+        RunTask(function, "f", "", TestSpec("call", [1]), 1 << 16, 1.0, 64, 1, 0),
+        RunTask(script, None, "", TestSpec("stdio", stdin="1\n"), 1 << 16, 1.0, 64, 1, 0),
+        RunTask(None, None, "", TestSpec("call", []), 1 << 16, 1.0, 64, 1, 0),
+    ]
+    for _ in range(16):
+        for task in tasks:
+            observe(task)
+
+
+def _touch(*roots: Any, budget: int = 1_000_000) -> None:
+    """Write to the reference counts of the program's code and the test's arguments.
+
+    A forked process copies each page of its parent's memory on its first write there; doing
+    it here, before the start reading, keeps those page faults (a few microseconds each on a
+    virtual machine) out of the measured run, for the candidate and the null program alike."""
+    stack = list(roots)
+    while stack and budget > 0:
+        item = stack.pop()
+        budget -= 1
+        if type(item) in (list, tuple, set, frozenset):
+            stack.extend(item)
+        elif type(item) is dict:
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, CodeType):
+            stack.extend(item.co_consts)
+
+
+def main(isolation: sandbox.ServerIsolation, task: RunTask, fd: int) -> None:
+    """The body of a forked run process; never returns."""
+    code = 0
+    try:
+        try:
+            sandbox.enter_run(
+                isolation,
+                fd,
+                cpu_time_s=task.cpu_time_s,
+                memory_mb=task.memory_mb,
+                file_size_mb=task.file_size_mb,
+                max_processes=task.max_processes,
+            )
+        except BaseException as exc:
+            wire.write_frame(fd, ("sandbox", describe_error(exc), False))
+            os._exit(SANDBOX_EXIT)
+        if task.null is not None:
+            observe(task.null)
+        _touch(task.code, task.test.args)
+        wire.write_bytes_frame(
+            fd,
+            START.pack(
+                time.clock_gettime_ns(time.CLOCK_THREAD_CPUTIME_ID),
+                time.clock_gettime_ns(time.CLOCK_MONOTONIC),
+            ),
+        )
+        payload = observe(task)
+        wire.write_bytes_frame(fd, payload)
+        while os.read(fd, 1):  # wait to be killed: the server reads our CPU clock meanwhile
+            pass
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
