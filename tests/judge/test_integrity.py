@@ -55,7 +55,9 @@ def test_paired_reference_is_not_slowed_or_fooled_by_a_patched_clock(run_job: Ru
     patched = "import time\ntime.perf_counter = lambda: 0.0\n" + WORK
     result = run_job([patched, WORK], TESTS, mode=MeasureMode.PAIRED, repeats=6)
     assert result.paired_ratios is not None
-    assert 0.5 < result.paired_ratios[0] < 2.0, result.paired_ratios
+    # A clock the candidate could set would give a ratio near 0; the same work gives about 1
+    # (wide bounds: a loaded machine adds noise, never a forged figure).
+    assert result.paired_ratios[0] > 0.2, result.paired_ratios
 
 
 def test_answers_cached_across_runs_do_not_survive(run_job: RunJob) -> None:
