@@ -35,19 +35,46 @@ def _net(result: JudgeResult, program: int = 0) -> float:
     return value
 
 
-def _honest_time(run_job: RunJob) -> float:
-    return _net(run_job(WORK, TESTS, mode=MeasureMode.WALL, repeats=6))
-
-
-def test_patched_clocks_do_not_change_the_figure(run_job: RunJob) -> None:
-    patched = (
+CHEATS = {
+    "patched clocks": (
         "import time\n"
         "time.perf_counter = lambda: 0.0\ntime.perf_counter_ns = lambda: 0\n"
         "time.monotonic = lambda: 0.0\ntime.monotonic_ns = lambda: 0\n"
         "time.process_time = lambda: 0.0\ntime.clock_gettime_ns = lambda *a: 0\n" + WORK
-    )
-    honest = _honest_time(run_job)
-    measured = _net(run_job(patched, TESTS, mode=MeasureMode.WALL, repeats=6))
+    ),
+    "answers cached in the module and in a file": (
+        "import os\n_cache = {}\n"
+        "def f(n):\n"
+        "    if n in _cache:\n        return _cache[n]\n"
+        "    path = f'answer-{n}'\n"
+        "    if os.path.exists(path):\n        return int(open(path).read())\n"
+        "    total = 0\n    for i in range(n):\n        total += i * i\n"
+        "    _cache[n] = total\n"
+        "    open(path, 'w').write(str(total))\n"
+        "    return total\n"
+    ),
+    "work hidden in a copy.deepcopy hook": (
+        "import copy\n_deepcopy = copy.deepcopy\n_answers = {}\n"
+        "def _hook(value, memo=None):\n"
+        "    for item in value if isinstance(value, list) else []:\n"
+        "        if isinstance(item, int):\n"
+        "            _answers[item] = sum(i * i for i in range(item))\n"
+        "    return _deepcopy(value, memo)\n"
+        "copy.deepcopy = _hook\n"
+        "def f(n):\n"
+        "    if n in _answers:\n        return _answers[n]\n"
+        "    return sum(i * i for i in range(n))\n"
+    ),
+}
+"""Programs that do the honest work but try to be timed as if they had not."""
+
+
+@pytest.mark.parametrize("name", sorted(CHEATS))
+def test_cheats_are_timed_like_the_honest_program(run_job: RunJob, name: str) -> None:
+    """Clocks are read outside the candidate's reach, and every run starts from a fresh
+    process (no cache survives, and arguments are never copied on the measured path)."""
+    honest = _net(run_job(WORK, TESTS, mode=MeasureMode.WALL, repeats=6))
+    measured = _net(run_job(CHEATS[name], TESTS, mode=MeasureMode.WALL, repeats=6))
     assert measured > honest / 3, (measured, honest)
 
 
@@ -58,24 +85,6 @@ def test_paired_reference_is_not_slowed_or_fooled_by_a_patched_clock(run_job: Ru
     # A clock the candidate could set would give a ratio near 0; the same work gives about 1
     # (wide bounds: a loaded machine adds noise, never a forged figure).
     assert result.paired_ratios[0] > 0.2, result.paired_ratios
-
-
-def test_answers_cached_across_runs_do_not_survive(run_job: RunJob) -> None:
-    """A module-level cache, a file and POSIX shared memory: every run starts fresh."""
-    caching = (
-        "import os\n_cache = {}\n"
-        "def f(n):\n"
-        "    if n in _cache:\n        return _cache[n]\n"
-        "    path = f'answer-{n}'\n"
-        "    if os.path.exists(path):\n        return int(open(path).read())\n"
-        "    total = 0\n    for i in range(n):\n        total += i * i\n"
-        "    _cache[n] = total\n"
-        "    open(path, 'w').write(str(total))\n"
-        "    return total\n"
-    )
-    honest = _honest_time(run_job)
-    measured = _net(run_job(caching, TESTS, mode=MeasureMode.WALL, repeats=6))
-    assert measured > honest / 3, (measured, honest)
 
 
 def test_sysv_shared_memory_is_unavailable(run_job: RunJob) -> None:
@@ -101,25 +110,6 @@ def test_garbage_after_the_first_call_is_caught_while_timing(run_job: RunJob) ->
         outcomes.append(result.result.verdict)
     assert Verdict.WRONG_ANSWER in outcomes
     assert all(v in (Verdict.PASSED, Verdict.WRONG_ANSWER) for v in outcomes)
-
-
-def test_argument_copy_hooks_hide_no_work(run_job: RunJob) -> None:
-    """copy.deepcopy is not on the measured path: arguments arrive fresh in each run process."""
-    hooked = (
-        "import copy\n_deepcopy = copy.deepcopy\n_answers = {}\n"
-        "def _hook(value, memo=None):\n"
-        "    for item in value if isinstance(value, list) else []:\n"
-        "        if isinstance(item, int):\n"
-        "            _answers[item] = sum(i * i for i in range(item))\n"
-        "    return _deepcopy(value, memo)\n"
-        "copy.deepcopy = _hook\n"
-        "def f(n):\n"
-        "    if n in _answers:\n        return _answers[n]\n"
-        "    return sum(i * i for i in range(n))\n"
-    )
-    honest = _honest_time(run_job)
-    measured = _net(run_job(hooked, TESTS, mode=MeasureMode.WALL, repeats=6))
-    assert measured > honest / 3, (measured, honest)
 
 
 def test_forged_frames_set_no_time_and_no_verdict(run_job: RunJob) -> None:

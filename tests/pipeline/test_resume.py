@@ -55,6 +55,14 @@ def recorded(db: Path) -> tuple[dict[str, str], dict[str, float]]:
     return calls, judged
 
 
+def calls_so_far(db: Path) -> int:
+    """Model calls recorded while the run is going (0 until the store has made its tables)."""
+    try:
+        return len(recorded(db)[0])
+    except sqlite3.OperationalError:  # the file exists, its schema not yet
+        return 0
+
+
 def test_kill_and_resume(tmp_path: Path) -> None:
     data, out = tmp_path / "problems.jsonl", tmp_path / "run"
     write_problems(data, 6)
@@ -66,7 +74,7 @@ def test_kill_and_resume(tmp_path: Path) -> None:
         )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            if (out / "run.sqlite").exists() and len(recorded(out / "run.sqlite")[0]) >= 8:
+            if (out / "run.sqlite").exists() and calls_so_far(out / "run.sqlite") >= 8:
                 break
             time.sleep(0.05)
         os.killpg(proc.pid, signal.SIGKILL)

@@ -1,6 +1,6 @@
 """perfcodegen.judge: run untrusted candidates against tests, fast, and measure them honestly.
 
-The fork server loads `perfcodegen.judge.child`, `measure`, `sandbox` and `wire` without this
+The fork server loads `perfcodegen.judge.child`, `runproc`, `sandbox` and `wire` without this
 file (see `client._BOOTSTRAP`), so importing heavier modules here costs it nothing.
 """
 

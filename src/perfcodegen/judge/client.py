@@ -181,7 +181,7 @@ class ForkServerProcess:
         self._write(_request(job))
         compiled = self._read()
         errors: list[Any] = compiled["errors"]
-        baseline_kb = int(compiled["baseline_kb"])
+        baseline_kb = compiled.get("baseline_kb")
         outcomes: list[list[TestOutcome]] = [[] for _ in job.programs]
         timing = job.mode in (MeasureMode.WALL, MeasureMode.PAIRED)
         while True:
@@ -223,6 +223,7 @@ def _request(job: JudgeJob) -> dict[str, Any]:
         "entry_point": job.entry_point,
         "test_setup": job.test_setup,
         "tests": tests,
+        "memory": job.mode is MeasureMode.MEMORY,
         "repeats": job.repeats,
         "warmup": job.warmup,
         "limits": job.limits.model_dump(),

@@ -7,10 +7,10 @@ run process (`runproc`), measures it from outside and reaps it and everything it
 
 Protocol (marshal frames on stdin/stdout, see `wire`):
   server -> judge  {"op": "hello", "level", "notes", "uid", "pid"}
-  judge -> server  {"op": "job", "programs", "entry_point", "test_setup", "tests", "timed",
+  judge -> server  {"op": "job", "programs", "entry_point", "test_setup", "tests", "memory",
                     "repeats", "warmup", "limits"}          (tests carry no expected values)
   server -> judge  {"op": "compiled", "errors": [None | error dict per program],
-                    "baseline_kb": peak memory of the null program}
+                    "baseline_kb": peak memory of the null program (memory jobs), or None}
   per test:
   server -> judge  {"op": "checked", "index", "results": {program: run}}
   judge -> server  {"time": [programs]}   or   {"active": [programs]} (skip timing)
@@ -61,23 +61,6 @@ BUDGET_FRACTION = 0.8
 _PR_SET_PDEATHSIG = 1
 
 
-def _decode_tests(raw: list[Any]) -> list[TestSpec]:
-    return [TestSpec(kind=k, args=a, assertion=s, stdin=i) for k, a, s, i in raw]
-
-
-def _null_program(entry_point: str | None) -> CodeType:
-    """The baseline program: the same harness path as a candidate, doing nothing itself."""
-    source = f"def {entry_point}(*args, **kwargs):\n    return None\n" if entry_point else "pass\n"
-    return compile_program(source, "<null>")
-
-
-def _null_test(test: TestSpec | None) -> TestSpec:
-    """The test the null program runs: same arguments or stdin, no assertion."""
-    if test is None or test.kind == "assert":
-        return TestSpec("call", [])
-    return test
-
-
 class ForkServer:
     def __init__(self, isolation: sandbox.ServerIsolation) -> None:
         self.isolation = isolation
@@ -102,75 +85,56 @@ class ForkServer:
                 self._run_job(request)
 
     def _run_job(self, request: dict[str, Any]) -> None:
-        codes: dict[int, CodeType] = {}
-        errors: list[Any] = []
-        programs: list[str] = request["programs"]
-        for index, source in enumerate(programs):
-            try:
-                name = "<candidate>" if len(programs) == 1 else f"<candidate {index}>"
-                codes[index] = compile_program(source, name)
-                errors.append(None)
-            except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as exc:
-                errors.append(describe_error(exc))
-        tests = _decode_tests(request["tests"])
-        limits = request["limits"]
-        null_code = request["null_code"] = _null_program(request["entry_point"])
-        null = self._run(null_code, request, _null_test(tests[0] if tests else None), False)
+        job = _Job(request)
+        baseline_kb = None
+        if request.get("memory") and job.tests:  # the null program's peak, for net memory
+            baseline_kb = self._run(job.null_task(job.tests[0]), False)["maxrss_kb"]
         wire.write_frame(
-            OUT_FD, {"op": "compiled", "errors": errors, "baseline_kb": null["maxrss_kb"]}
+            OUT_FD, {"op": "compiled", "errors": job.errors, "baseline_kb": baseline_kb}
         )
-        active = sorted(codes)
-        for index, test in enumerate(tests):
+        active = sorted(job.codes)
+        for index, test in enumerate(job.tests):
             if not active:
                 break
-            checked = {p: self._run(codes[p], request, test) for p in active}
+            checked = {p: self._run(job.task(p, test, timed=False)) for p in active}
             wire.write_frame(OUT_FD, {"op": "checked", "index": index, "results": checked})
             reply = wire.read_frame(IN_FD)
             timed = [p for p in reply.get("time", []) if p in checked]
             if timed:
-                runs, null_runs = self._time(codes, request, test, checked, timed, limits)
+                runs, null_runs = self._time(job, test, checked, timed)
                 wire.write_frame(
                     OUT_FD, {"op": "timed", "index": index, "runs": runs, "null": null_runs}
                 )
                 reply = wire.read_frame(IN_FD)
-            active = [p for p in reply.get("active", []) if p in codes]
+            active = [p for p in reply.get("active", []) if p in job.codes]
         wire.write_frame(OUT_FD, {"op": "done"})
 
     def _time(
-        self,
-        codes: dict[int, CodeType],
-        request: dict[str, Any],
-        test: TestSpec,
-        checked: dict[int, dict[str, Any]],
-        timed: list[int],
-        limits: dict[str, Any],
-    ) -> tuple[dict[int, dict[str, Any]], dict[str, list[int]]]:
+        self, job: _Job, test: TestSpec, checked: dict[int, dict[str, Any]], timed: list[int]
+    ) -> tuple[dict[int, dict[str, Any]], dict[str, Any]]:
         """Rounds of [null, A, B, ...], rotated each round (A B / B A), each run a fresh process.
 
         The leading `warmup` rounds are discarded; rounds stop when the next one would not fit
         in the test's share of the wall limit (at least one timed round is kept)."""
+        tasks: dict[int | None, runproc.RunTask] = {p: job.task(p, test) for p in timed}
+        tasks[None] = job.null_task(test, timed=True)
         lanes: list[int | None] = [None, *timed]
-        null_test = _null_test(test)
         runs: dict[int, dict[str, Any]] = {
             p: {"wall_ns": [], "cpu_ns": [], "changed": None, "ending": None} for p in timed
         }
         null_runs: dict[str, Any] = {"wall_ns": [], "cpu_ns": []}
-        warmup, repeats = int(request["warmup"]), int(request["repeats"])
-        budget_ns = limits["wall_time_s"] * BUDGET_FRACTION * 1e9 * max(len(timed), 1)
+        budget_ns = job.limits["wall_time_s"] * BUDGET_FRACTION * 1e9 * len(timed)
         started = time.monotonic_ns()
         round_ns = 0
-        for round_index in range(warmup + repeats):
+        for round_index in range(job.warmup + job.repeats):
             shift = round_index % len(lanes)
             begun = time.monotonic_ns()
-            kept = round_index >= warmup
+            kept = round_index >= job.warmup
             for lane in lanes[shift:] + lanes[:shift]:
-                if lane is not None and runs[lane]["ending"] is not None:
-                    continue
-                if lane is None:
-                    run = self._run(request["null_code"], request, null_test, keep_payload=False)
-                else:
-                    run = self._run(codes[lane], request, test)
                 target = null_runs if lane is None else runs[lane]
+                if lane is not None and target["ending"] is not None:
+                    continue
+                run = self._run(tasks[lane], keep_payload=lane is not None)
                 if lane is not None and (run["ending"] or run["payload"] != checked[lane]["payload"]):
                     target["ending"] = run["ending"] or "changed"
                     target["changed"] = run
@@ -186,30 +150,8 @@ class ForkServer:
                 break
         return runs, null_runs
 
-    def _run(
-        self,
-        code: CodeType | None,
-        request: dict[str, Any],
-        test: TestSpec,
-        keep_payload: bool = True,
-    ) -> dict[str, Any]:
+    def _run(self, task: runproc.RunTask, keep_payload: bool = True) -> dict[str, Any]:
         """Fork one run process, measure it from outside, kill and reap it and its leftovers."""
-        limits = request["limits"]
-        null_code = request["null_code"]
-        task = runproc.RunTask(
-            code=code,
-            entry_point=request["entry_point"],
-            test_setup=request["test_setup"],
-            test=test,
-            output_limit=limits["output_bytes"],
-            cpu_time_s=limits["cpu_time_s"],
-            memory_mb=limits["memory_mb"],
-            file_size_mb=limits["file_size_mb"],
-            max_processes=limits["max_processes"],
-        )
-        task = dataclasses.replace(
-            task, null=dataclasses.replace(task, code=null_code, test=_null_test(test))
-        )
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         pid = os.fork()
         if pid == 0:  # the run process: never returns
@@ -217,9 +159,8 @@ class ForkServer:
             runproc.main(self.isolation, task, theirs.fileno())
         theirs.close()
         try:
-            run = _supervise(
-                pid, ours.fileno(), limits["wall_time_s"], limits["output_bytes"] + RESULT_SLACK_BYTES
-            )
+            frame_limit = task.output_limit + RESULT_SLACK_BYTES
+            run = _supervise(pid, ours.fileno(), task.wall_time_s, frame_limit)
         finally:
             ours.close()
             for target in (pid, -pid):
@@ -237,6 +178,53 @@ class ForkServer:
         if not keep_payload:
             run["payload"] = None
         return run
+
+
+class _Job:
+    """One job as the server holds it: compiled programs, decoded tests, and run tasks."""
+
+    def __init__(self, request: dict[str, Any]) -> None:
+        self.codes: dict[int, CodeType] = {}
+        self.errors: list[Any] = []
+        programs: list[str] = request["programs"]
+        for index, source in enumerate(programs):
+            try:
+                name = "<candidate>" if len(programs) == 1 else f"<candidate {index}>"
+                self.codes[index] = compile_program(source, name)
+                self.errors.append(None)
+            except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as exc:
+                self.errors.append(describe_error(exc))
+        self.tests = [TestSpec(kind=k, args=a, assertion=s, stdin=i) for k, a, s, i in request["tests"]]
+        self.limits: dict[str, Any] = request["limits"]
+        self.warmup, self.repeats = int(request["warmup"]), int(request["repeats"])
+        entry_point = request["entry_point"]
+        null_source = f"def {entry_point}(*args, **kwargs):\n    return None\n" if entry_point else "pass\n"
+        # The baseline program: the same harness path as a candidate, doing nothing itself.
+        self.null_code = compile_program(null_source, "<null>")
+        self._base = runproc.RunTask(
+            code=self.null_code,
+            entry_point=entry_point,
+            test_setup=request["test_setup"],
+            test=TestSpec("call", []),
+            output_limit=self.limits["output_bytes"],
+            wall_time_s=self.limits["wall_time_s"],
+            cpu_time_s=self.limits["cpu_time_s"],
+            memory_mb=self.limits["memory_mb"],
+            file_size_mb=self.limits["file_size_mb"],
+            max_processes=self.limits["max_processes"],
+        )
+
+    def null_task(self, test: TestSpec, timed: bool = False) -> runproc.RunTask:
+        """The null program on `test` (same arguments or stdin; assertions are not run)."""
+        null_test = TestSpec("call", []) if test.kind == "assert" else test
+        task = dataclasses.replace(self._base, code=self.null_code, test=null_test)
+        return dataclasses.replace(task, null=task) if timed else task
+
+    def task(self, program: int, test: TestSpec, timed: bool = True) -> runproc.RunTask:
+        """A run of `program` on `test`; timed runs first run the null program untimed (the
+        prelude that keeps page faults out of the measurement, see `runproc`)."""
+        task = dataclasses.replace(self._base, code=self.codes[program], test=test)
+        return dataclasses.replace(task, null=self.null_task(test)) if timed else task
 
 
 def _supervise(pid: int, fd: int, wall_time_s: float, max_bytes: int) -> dict[str, Any]:

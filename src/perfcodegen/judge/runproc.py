@@ -37,12 +37,14 @@ SANDBOX_EXIT = 70
 
 @dataclass(frozen=True)
 class RunTask:
-    code: CodeType | None
-    """The program; the fork server passes its null program to measure the baseline."""
+    code: CodeType
+    """The program (or the fork server's null program, which measures the baseline)."""
     entry_point: str | None
     test_setup: str
     test: TestLike
     output_limit: int
+    """Captured stdout per run (bytes)."""
+    wall_time_s: float
     cpu_time_s: float
     memory_mb: int
     file_size_mb: int
@@ -66,8 +68,6 @@ def _error(kind: str, message: str) -> dict[str, Any]:
 
 def observe(task: RunTask) -> bytes:
     """Run the candidate once and return the encoded observation (untrusted from here on)."""
-    if task.code is None:
-        return encode_result("value", None, False)
     truncated = False
     try:
         prepared = prepare_code(task.code, task.entry_point, task.test_setup)
@@ -93,9 +93,8 @@ def warm_up() -> None:
     function = compile_program("def f(x):\n    return [x, (x,), {x: x}]\n", "<warm-up>")
     script = compile_program("print(input())\n", "<warm-up>")
     tasks = [
-        RunTask(function, "f", "", TestSpec("call", [1]), 1 << 16, 1.0, 64, 1, 0),
-        RunTask(script, None, "", TestSpec("stdio", stdin="1\n"), 1 << 16, 1.0, 64, 1, 0),
-        RunTask(None, None, "", TestSpec("call", []), 1 << 16, 1.0, 64, 1, 0),
+        RunTask(function, "f", "", TestSpec("call", [1]), 1 << 16, 1.0, 1.0, 64, 1, 0),
+        RunTask(script, None, "", TestSpec("stdio", stdin="1\n"), 1 << 16, 1.0, 1.0, 64, 1, 0),
     ]
     for _ in range(16):
         for task in tasks:
