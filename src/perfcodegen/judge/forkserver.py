@@ -153,16 +153,20 @@ class ForkServer:
     def _run(self, task: runproc.RunTask, keep_payload: bool = True) -> dict[str, Any]:
         """Fork one run process, measure it from outside, kill and reap it and its leftovers."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        start_read, start_write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the run process: never returns
             ours.close()
-            runproc.main(self.isolation, task, theirs.fileno())
+            os.close(start_read)
+            runproc.main(self.isolation, task, theirs.fileno(), start_write)
         theirs.close()
+        os.close(start_write)
         try:
             frame_limit = task.output_limit + RESULT_SLACK_BYTES
-            run = _supervise(pid, ours.fileno(), task.wall_time_s, frame_limit)
+            run = _supervise(pid, ours.fileno(), start_read, task.wall_time_s, frame_limit)
         finally:
             ours.close()
+            os.close(start_read)
             for target in (pid, -pid):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(target, signal.SIGKILL)
@@ -227,20 +231,23 @@ class _Job:
         return dataclasses.replace(task, null=self.null_task(test)) if timed else task
 
 
-def _supervise(pid: int, fd: int, wall_time_s: float, max_bytes: int) -> dict[str, Any]:
-    """Read the start frame and the result frame; take the end readings the moment it is whole."""
+def _supervise(
+    pid: int, result_fd: int, start_fd: int, wall_time_s: float, max_bytes: int
+) -> dict[str, Any]:
+    """Wait for the result frame and take the end reading the moment it is whole.
+
+    Only the result socket and the process are watched: the trusted start record waits in its
+    own pipe, so writing it wakes nobody inside the measured window."""
     run: dict[str, Any] = {
         "ending": None, "message": "", "payload": None, "wall_ns": None, "cpu_ns": None,
     }  # fmt: skip
-    os.set_blocking(fd, False)
+    os.set_blocking(result_fd, False)
     pidfd = os.pidfd_open(pid)
     poller = select.poll()
-    poller.register(fd, select.POLLIN)
+    poller.register(result_fd, select.POLLIN)
     poller.register(pidfd, select.POLLIN)
     deadline = time.monotonic() + wall_time_s
     buffer = bytearray()
-    start: tuple[int, int] | None = None
-    exited = False
     try:
         while True:
             remaining = deadline - time.monotonic()
@@ -248,54 +255,51 @@ def _supervise(pid: int, fd: int, wall_time_s: float, max_bytes: int) -> dict[st
                 run["ending"], run["message"] = "timeout", "wall-clock time limit exceeded"
                 return run
             events = poller.poll(remaining * 1000)
-            readable = any(f == fd for f, _ in events)
-            exited = exited or any(f == pidfd for f, _ in events)
-            eof = False
-            while readable:
-                try:
-                    chunk = os.read(fd, 1 << 16)
-                except BlockingIOError:
-                    break
-                if not chunk:
-                    eof = True
-                    break
-                buffer += chunk
-                if len(buffer) > max_bytes + 2 * wire.HEADER_SIZE + runproc.START.size:
-                    run["ending"] = "output_limit"
-                    run["message"] = "the program sent more data than the output limit"
-                    return run
-            if start is None:
-                first = _take_frame(buffer)
-                if first is not None and len(first) != runproc.START.size:
-                    run["ending"], run["message"] = "sandbox", "the sandbox could not be entered"
-                    return run
-                if first is not None:
-                    start = runproc.START.unpack(first)
-            size = wire.frame_size(buffer) if start is not None else None
-            if size is not None and size > max_bytes:
+            readable = any(f == result_fd for f, _ in events)
+            exited = any(f == pidfd for f, _ in events)
+            eof = readable and _drain(result_fd, buffer, max_bytes + wire.HEADER_SIZE)
+            size = wire.frame_size(buffer)
+            if size is not None and len(buffer) >= wire.HEADER_SIZE + size:
+                end = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+                return _finish(run, start_fd, end, bytes(buffer[wire.HEADER_SIZE :][:size]))
+            if len(buffer) > max_bytes + wire.HEADER_SIZE or (size or 0) > max_bytes:
                 run["ending"] = "output_limit"
                 run["message"] = "the program sent more data than the output limit"
                 return run
-            if start is not None and size is not None and len(buffer) >= wire.HEADER_SIZE + size:
-                wall1 = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
-                run["wall_ns"] = max(0, wall1 - start[1])
-                run["payload"] = bytes(buffer[wire.HEADER_SIZE : wire.HEADER_SIZE + size])
-                return run
             if eof or (exited and not readable):
-                break
+                return _finish(run, start_fd, None, None)
     finally:
         os.close(pidfd)
+
+
+def _drain(fd: int, buffer: bytearray, limit: int) -> bool:
+    """Read what is there (at most a little past `limit`); True at end of file."""
+    while len(buffer) <= limit:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            return False
+        if not chunk:
+            return True
+        buffer += chunk
+    return False
+
+
+def _finish(
+    run: dict[str, Any], start_fd: int, end_ns: int | None, payload: bytes | None
+) -> dict[str, Any]:
+    """Pair the result with the trusted start record (or the sandbox's failure frame)."""
+    os.set_blocking(start_fd, False)
+    record = bytearray()
+    _drain(start_fd, record, runproc.START.size + 1024)
+    size = wire.frame_size(record)
+    if size is not None and size != runproc.START.size:
+        run["ending"], run["message"] = "sandbox", "the sandbox could not be entered"
+    elif size is not None and len(record) >= wire.HEADER_SIZE + size and payload is not None:
+        _, start_ns = runproc.START.unpack_from(record, wire.HEADER_SIZE)
+        run["payload"] = payload
+        run["wall_ns"] = max(0, (end_ns or start_ns) - start_ns)
     return run
-
-
-def _take_frame(buffer: bytearray) -> bytes | None:
-    """Remove and return the first whole frame's payload (None while it is incomplete)."""
-    size = wire.frame_size(buffer)
-    if size is None or len(buffer) < wire.HEADER_SIZE + size:
-        return None
-    payload = bytes(buffer[wire.HEADER_SIZE : wire.HEADER_SIZE + size])
-    del buffer[: wire.HEADER_SIZE + size]
-    return payload
 
 
 def _ending(status: int) -> tuple[str, str]:

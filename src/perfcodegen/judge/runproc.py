@@ -2,8 +2,9 @@
 
 The inner fork server forks it for every run (the check run, each warm-up and each timed run),
 so no run ever starts from a state that an earlier run touched. Its life:
-1. trusted: apply the sandbox, read the CPU and monotonic clocks and send them (a frame of
-   16 bytes; a sandbox failure sends a longer frame instead) to the server; nothing of the candidate has run yet, so these readings are the start;
+1. trusted: apply the sandbox, read the CPU and monotonic clocks and write them (a frame of
+   16 bytes; a sandbox failure writes a longer frame instead) into a pipe of their own, which
+   is closed before the candidate runs (the server reads it only after the result); nothing of the candidate has run yet, so these readings are the start;
 2. untrusted: execute the program's definitions, run the test once, send the observed value
    as one marshal frame, then block until the server kills it.
 The server takes the end reading itself (its own monotonic clock) when the result frame has
@@ -120,35 +121,39 @@ def _touch(*roots: Any, budget: int = 1_000_000) -> None:
             stack.extend(item.co_consts)
 
 
-def main(isolation: sandbox.ServerIsolation, task: RunTask, fd: int) -> None:
-    """The body of a forked run process; never returns."""
+def main(isolation: sandbox.ServerIsolation, task: RunTask, fd: int, start_fd: int) -> None:
+    """The body of a forked run process; never returns.
+
+    `start_fd` carries the trusted start record (or the sandbox's failure) and is closed
+    before any candidate code runs; `fd` carries the result frame."""
     code = 0
     try:
         try:
             sandbox.enter_run(
                 isolation,
-                fd,
+                (fd, start_fd),
                 cpu_time_s=task.cpu_time_s,
                 memory_mb=task.memory_mb,
                 file_size_mb=task.file_size_mb,
                 max_processes=task.max_processes,
             )
         except BaseException as exc:
-            wire.write_frame(fd, ("sandbox", describe_error(exc), False))
+            wire.write_frame(start_fd, ("sandbox", describe_error(exc), False))
             os._exit(SANDBOX_EXIT)
         if task.null is not None:
             observe(task.null)
         _touch(task.code, task.test.args)
         wire.write_bytes_frame(
-            fd,
+            start_fd,
             START.pack(
                 time.clock_gettime_ns(time.CLOCK_THREAD_CPUTIME_ID),
                 time.clock_gettime_ns(time.CLOCK_MONOTONIC),
             ),
         )
+        os.close(start_fd)  # nothing the candidate does can add to the start record
         payload = observe(task)
         wire.write_bytes_frame(fd, payload)
-        while os.read(fd, 1):  # wait to be killed: the server reads our CPU clock meanwhile
+        while os.read(fd, 1):  # wait to be killed, so the exit is not inside anyone's timing
             pass
     except BaseException:
         code = 1

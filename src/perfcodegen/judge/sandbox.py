@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import resource
 import signal
@@ -95,7 +96,10 @@ class ServerIsolation:
     notes: tuple[str, ...]
 
 
+@functools.cache
 def _libc() -> ctypes.CDLL:
+    """Loaded once, in the fork server: every run process inherits the handle (no dlopen and
+    none of its page faults after the fork)."""
     return ctypes.CDLL(None, use_errno=True)
 
 
@@ -254,7 +258,7 @@ def _in_user_namespace() -> bool:
 
 def enter_run(
     isolation: ServerIsolation,
-    keep_fd: int,
+    keep_fds: tuple[int, ...],
     *,
     cpu_time_s: float,
     memory_mb: int,
@@ -269,8 +273,11 @@ def enter_run(
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    os.closerange(3, keep_fd)
-    os.closerange(keep_fd + 1, 65536)
+    low = 3
+    for fd in sorted(keep_fds):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 65536)
     cpu = max(1, int(cpu_time_s + 0.999))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_mb * _MB, file_size_mb * _MB))
