@@ -29,7 +29,6 @@ from __future__ import annotations
 import bisect  # noqa: F401
 import collections  # noqa: F401
 import contextlib
-import ctypes
 import dataclasses
 import functools  # noqa: F401
 import gc
@@ -44,7 +43,6 @@ import signal
 import socket
 import string  # noqa: F401
 import sys
-import tempfile
 import time
 import typing  # noqa: F401
 from types import CodeType
@@ -54,11 +52,10 @@ from perfcodegen.judge import runproc, sandbox, wire
 from perfcodegen.judge.child import TestSpec, compile_program, describe_error
 
 IN_FD, OUT_FD = 0, 1
-RESULT_SLACK_BYTES = 64 * 1024
+RESULT_SLACK = 64 * 1024
 """Room in a result frame besides the captured output (error messages, tracebacks)."""
 BUDGET_FRACTION = 0.8
 """Timing rounds of one test stop before they would exceed this share of the wall limit."""
-_PR_SET_PDEATHSIG = 1
 
 
 class ForkServer:
@@ -153,20 +150,15 @@ class ForkServer:
     def _run(self, task: runproc.RunTask, keep_payload: bool = True) -> dict[str, Any]:
         """Fork one run process, measure it from outside, kill and reap it and its leftovers."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        start_read, start_write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the run process: never returns
             ours.close()
-            os.close(start_read)
-            runproc.main(self.isolation, task, theirs.fileno(), start_write)
+            runproc.main(self.isolation, task, theirs.fileno())
         theirs.close()
-        os.close(start_write)
         try:
-            frame_limit = task.output_limit + RESULT_SLACK_BYTES
-            run = _supervise(pid, ours.fileno(), start_read, task.wall_time_s, frame_limit)
+            run = _measure(pid, ours.fileno(), task.wall_time_s, task.output_limit)
         finally:
             ours.close()
-            os.close(start_read)
             for target in (pid, -pid):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(target, signal.SIGKILL)
@@ -174,10 +166,11 @@ class ForkServer:
         peak = usage.ru_maxrss
         for leftover in sandbox.kill_descendants():
             peak = max(peak, leftover.ru_maxrss)  # work in children nobody waited for counts
+            if run["cpu_ns"] is not None:  # ... and so does their CPU time
+                run["cpu_ns"] += int((leftover.ru_utime + leftover.ru_stime) * 1e9)
         sandbox.wipe_work_dir(self.isolation)
         if run["ending"] is None and run["payload"] is None:
             run["ending"], run["message"] = _ending(status)
-        run["cpu_ns"] = int((usage.ru_utime + usage.ru_stime) * 1e9)
         run["maxrss_kb"] = peak
         if not keep_payload:
             run["payload"] = None
@@ -231,45 +224,92 @@ class _Job:
         return dataclasses.replace(task, null=self.null_task(test)) if timed else task
 
 
-def _supervise(
-    pid: int, result_fd: int, start_fd: int, wall_time_s: float, max_bytes: int
-) -> dict[str, Any]:
-    """Wait for the result frame and take the end reading the moment it is whole.
+def _measure(pid: int, fd: int, wall_time_s: float, output_limit: int) -> dict[str, Any]:
+    """The run's protocol on its socket, with the readings taken here, never in the run:
 
-    Only the result socket and the process are watched: the trusted start record waits in its
-    own pipe, so writing it wakes nobody inside the measured window."""
+    1. the first frame is the trusted start record (16 bytes), written before any candidate
+       code; a longer frame is the sandbox's failure;
+    2. the run now waits for a go byte: its CPU clock and the monotonic clock are read here
+       (the run is not running, so its clock is exact), then the byte is sent;
+    3. the next frame is the result: both clocks are read again the moment it is whole.
+    CPU time is the kernel's accounting of the run process (plus, from /proc, the CPU of
+    children it waited for), so other load on the machine does not inflate it."""
     run: dict[str, Any] = {
         "ending": None, "message": "", "payload": None, "wall_ns": None, "cpu_ns": None,
     }  # fmt: skip
-    os.set_blocking(result_fd, False)
+    os.set_blocking(fd, False)
     pidfd = os.pidfd_open(pid)
-    poller = select.poll()
-    poller.register(result_fd, select.POLLIN)
-    poller.register(pidfd, select.POLLIN)
     deadline = time.monotonic() + wall_time_s
     buffer = bytearray()
     try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                run["ending"], run["message"] = "timeout", "wall-clock time limit exceeded"
-                return run
-            events = poller.poll(remaining * 1000)
-            readable = any(f == result_fd for f, _ in events)
-            exited = any(f == pidfd for f, _ in events)
-            eof = readable and _drain(result_fd, buffer, max_bytes + wire.HEADER_SIZE)
-            size = wire.frame_size(buffer)
-            if size is not None and len(buffer) >= wire.HEADER_SIZE + size:
-                end = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
-                return _finish(run, start_fd, end, bytes(buffer[wire.HEADER_SIZE :][:size]))
-            if len(buffer) > max_bytes + wire.HEADER_SIZE or (size or 0) > max_bytes:
-                run["ending"] = "output_limit"
-                run["message"] = "the program sent more data than the output limit"
-                return run
-            if eof or (exited and not readable):
-                return _finish(run, start_fd, None, None)
+        start, ending = _await_frame(fd, pidfd, buffer, deadline, runproc.START.size + 4096)
+        if start is not None and len(start) != runproc.START.size:
+            ending = "sandbox"
+        if start is None or ending:
+            run["ending"], run["message"] = _ENDINGS.get(ending or "", (None, ""))
+            return run
+        clock = _cpu_clock(pid)
+        cpu0, wall0 = time.clock_gettime_ns(clock), time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+        os.write(fd, b"g")
+        result, ending = _await_frame(fd, pidfd, buffer, deadline, output_limit + RESULT_SLACK)
+        wall1 = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+        if result is None or ending:
+            run["ending"], run["message"] = _ENDINGS.get(ending or "", (None, ""))
+            return run
+        try:
+            cpu1 = time.clock_gettime_ns(clock) + _waited_children_ns(pid)
+        except OSError:  # it exited right after sending: no CPU figure for this run
+            cpu1 = None
+        run["payload"] = result
+        run["wall_ns"] = wall1 - wall0
+        run["cpu_ns"] = None if cpu1 is None else cpu1 - cpu0
+        return run
     finally:
         os.close(pidfd)
+
+
+_ENDINGS = {
+    "timeout": ("timeout", "wall-clock time limit exceeded"),
+    "output_limit": ("output_limit", "the program sent more data than the output limit"),
+    "sandbox": ("sandbox", "the sandbox could not be entered"),
+}
+"""Endings decided while reading; a run that just stopped gets its ending from `wait4`."""
+
+
+def _await_frame(
+    fd: int, pidfd: int, buffer: bytearray, deadline: float, max_bytes: int
+) -> tuple[bytes | None, str | None]:
+    """(the next frame's payload, None), or (None, why not): "timeout", "output_limit", or
+    None when the process ended or closed the socket first."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    poller.register(pidfd, select.POLLIN)
+    while True:
+        size = wire.frame_size(buffer)
+        if size is not None and size > max_bytes:
+            return None, "output_limit"
+        if size is not None and len(buffer) >= wire.HEADER_SIZE + size:
+            payload = bytes(buffer[wire.HEADER_SIZE : wire.HEADER_SIZE + size])
+            del buffer[: wire.HEADER_SIZE + size]
+            return payload, None
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None, "timeout"
+        events = poller.poll(remaining * 1000)
+        readable = any(f == fd for f, _ in events)
+        if readable and _drain(fd, buffer, max_bytes + wire.HEADER_SIZE):
+            return _complete(buffer), None
+        if not readable and any(f == pidfd for f, _ in events):
+            _drain(fd, buffer, max_bytes + wire.HEADER_SIZE)
+            return _complete(buffer), None
+
+
+def _complete(buffer: bytearray) -> bytes | None:
+    """The frame in `buffer` if it is whole (the writer is gone: nothing more will come)."""
+    size = wire.frame_size(buffer)
+    if size is None or len(buffer) < wire.HEADER_SIZE + size:
+        return None
+    return bytes(buffer[wire.HEADER_SIZE : wire.HEADER_SIZE + size])
 
 
 def _drain(fd: int, buffer: bytearray, limit: int) -> bool:
@@ -285,21 +325,19 @@ def _drain(fd: int, buffer: bytearray, limit: int) -> bool:
     return False
 
 
-def _finish(
-    run: dict[str, Any], start_fd: int, end_ns: int | None, payload: bytes | None
-) -> dict[str, Any]:
-    """Pair the result with the trusted start record (or the sandbox's failure frame)."""
-    os.set_blocking(start_fd, False)
-    record = bytearray()
-    _drain(start_fd, record, runproc.START.size + 1024)
-    size = wire.frame_size(record)
-    if size is not None and size != runproc.START.size:
-        run["ending"], run["message"] = "sandbox", "the sandbox could not be entered"
-    elif size is not None and len(record) >= wire.HEADER_SIZE + size and payload is not None:
-        _, start_ns = runproc.START.unpack_from(record, wire.HEADER_SIZE)
-        run["payload"] = payload
-        run["wall_ns"] = max(0, (end_ns or start_ns) - start_ns)
-    return run
+def _cpu_clock(pid: int) -> int:
+    """clock_getcpuclockid(pid): the process-wide CPU clock of another process."""
+    return ((~pid) << 3) | 2
+
+
+def _waited_children_ns(pid: int) -> int:
+    """CPU of the children the run process waited for (cutime + cstime, in clock ticks)."""
+    with open(f"/proc/{pid}/stat", "rb") as fh:
+        fields = fh.read().rsplit(b")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) * 1_000_000_000 // _TICKS_PER_S
+
+
+_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 
 
 def _ending(status: int) -> tuple[str, str]:
@@ -316,32 +354,6 @@ def _ending(status: int) -> tuple[str, str]:
     return "crash", f"the process exited with status {code} before reporting a result"
 
 
-def _inner(outer_pid: int, allow: str) -> None:
-    """PID 1 of the sandbox's PID namespace: build the view, then serve."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    notes: list[str] = []
-    level = sandbox.IsolationLevel.FULL
-    try:
-        root = tempfile.mkdtemp(prefix="perfcodegen-view-")
-        notes += sandbox.build_view(root, [sandbox.package_dir()])
-    except OSError as exc:
-        level = sandbox.IsolationLevel.PARTIAL
-        notes.append(f"filesystem view unavailable ({exc})")
-    if notes and level is sandbox.IsolationLevel.FULL:
-        level = sandbox.IsolationLevel.PARTIAL
-    uid = sandbox.SANDBOX_UID_BASE + outer_pid if sandbox.choose_sandbox_uid(1) else None
-    _serve(sandbox.ServerIsolation(level, uid, uid is None, tuple(notes)))
-
-
-def _serve(isolation: sandbox.ServerIsolation) -> None:
-    server = ForkServer(isolation)
-    runproc.warm_up()
-    gc.collect()
-    gc.freeze()
-    server.serve()
-
-
 def serve(argv: list[str]) -> None:
     """Entry point of the outer server: `serve([cpu, allow])`."""
     cpu = int(argv[0]) if argv and int(argv[0]) >= 0 else None
@@ -349,32 +361,12 @@ def serve(argv: list[str]) -> None:
     if cpu is not None:
         os.sched_setaffinity(0, {cpu})
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    os.chdir("/")
-    complete, notes = sandbox.unshare_namespaces() if allow != "none" else (False, [])
-    if not complete:
-        level = sandbox.IsolationLevel.NONE
-        notes = notes or ["isolation switched off by the user"]
-        uid = sandbox.choose_sandbox_uid(os.getpid())
-        os.chdir(tempfile.mkdtemp(prefix="perfcodegen-work-"))
-        _serve(sandbox.ServerIsolation(level, uid, False, tuple(notes)))
-        return
-    outer = os.getpid()
-    pid = os.fork()
-    if pid == 0:
-        code = 0
-        try:
-            _inner(outer, allow)
-        except BaseException:
-            import traceback
-
-            traceback.print_exc()  # the judge's stderr: a bug of ours, never a candidate's
-            code = 1
-        finally:
-            os._exit(code)
-    for fd in (IN_FD, OUT_FD):
-        os.close(fd)
-    _, status = os.waitpid(pid, 0)
-    os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    isolation = sandbox.isolate(allow, keep_fds=(IN_FD, OUT_FD))  # from here on: PID 1
+    server = ForkServer(isolation)
+    runproc.warm_up()
+    gc.collect()
+    gc.freeze()
+    server.serve()
 
 
 if __name__ == "__main__":

@@ -95,12 +95,16 @@ class TestOutcome(BaseModel):
     index: int
     verdict: Verdict
     times_s: list[float] = Field(default_factory=list)
-    """Wall time of each timed run, warm-up excluded, net of the harness overhead: every run
-    is a fresh process measured from outside (docs/judge.md, "The time of one run")."""
+    """CPU time of each timed run (the kernel's accounting, read by the fork server), warm-up
+    excluded, net of the harness: every run is a fresh process measured from outside
+    (docs/judge.md, "The time of one run")."""
     cpu_s: float | None = None
-    """Trimmed mean CPU time of the timed runs (kernel accounting), net of the overhead."""
+    """Trimmed mean of `times_s`."""
+    wall_s: float | None = None
+    """Trimmed mean wall-clock time of the same runs, net of the harness (sensitive to other
+    load on the machine, unlike `times_s`)."""
     overhead_s: float | None = None
-    """The harness's own cost per run (trimmed mean of the null program), subtracted above."""
+    """The harness's own CPU time per run (trimmed mean of the null program), subtracted."""
     peak_memory_kb: int | None = None
     instructions: int | None = None
     error_type: str | None = None

@@ -1,16 +1,16 @@
 """The run process: one fresh process per execution of one program on one test.
 
-The inner fork server forks it for every run (the check run, each warm-up and each timed run),
-so no run ever starts from a state that an earlier run touched. Its life:
-1. trusted: apply the sandbox, read the CPU and monotonic clocks and write them (a frame of
-   16 bytes; a sandbox failure writes a longer frame instead) into a pipe of their own, which
-   is closed before the candidate runs (the server reads it only after the result); nothing of the candidate has run yet, so these readings are the start;
+The inner fork server forks it for every run (the check run, each warm-up and each timed
+run), so no run ever starts from a state that an earlier run touched. Its life:
+1. trusted: apply the sandbox, run the null program once and touch the candidate's code and
+   arguments (so the page faults after the fork fall outside the measurement), send the
+   16-byte start record, and wait for the server's go byte (the server reads this process's
+   CPU clock and the monotonic clock meanwhile);
 2. untrusted: execute the program's definitions, run the test once, send the observed value
-   as one marshal frame, then block until the server kills it.
-The server takes the end reading itself (its own monotonic clock) when the result frame has
-arrived, and the CPU time from the kernel when it reaps the process: whatever the candidate does to
-its own process, it cannot move either end of the measurement, and it never shares a process
-with the program it is compared with.
+   as one marshal frame, then block until the server kills it. The server reads both clocks
+   again when the frame is whole.
+Whatever the candidate does to its own process, it cannot move either end of the
+measurement, and it never shares a process with the program it is compared with.
 
 Imported by the lean fork server: standard library only.
 """
@@ -30,9 +30,8 @@ from perfcodegen.judge.child import TestLike, describe_error, make_runner, prepa
 from perfcodegen.plain import to_plain
 
 START = struct.Struct("<QQ")
-"""The trusted start frame: the thread's CPU clock (ns, for diagnostics) and the monotonic
-clock (ns), which starts the run's wall time. The server ends it with its own reading; CPU
-time comes from the kernel (`wait4`) for the whole run process."""
+"""The trusted start record (its monotonic clock, for diagnostics, and a reserved field).
+Every figure is read by the server itself (`forkserver._measure`)."""
 SANDBOX_EXIT = 70
 
 
@@ -121,38 +120,30 @@ def _touch(*roots: Any, budget: int = 1_000_000) -> None:
             stack.extend(item.co_consts)
 
 
-def main(isolation: sandbox.ServerIsolation, task: RunTask, fd: int, start_fd: int) -> None:
-    """The body of a forked run process; never returns.
-
-    `start_fd` carries the trusted start record (or the sandbox's failure) and is closed
-    before any candidate code runs; `fd` carries the result frame."""
+def main(isolation: sandbox.ServerIsolation, task: RunTask, fd: int) -> None:
+    """The body of a forked run process; never returns (see `forkserver._measure`)."""
     code = 0
     try:
         try:
             sandbox.enter_run(
                 isolation,
-                (fd, start_fd),
+                (fd,),
                 cpu_time_s=task.cpu_time_s,
                 memory_mb=task.memory_mb,
                 file_size_mb=task.file_size_mb,
                 max_processes=task.max_processes,
             )
         except BaseException as exc:
-            wire.write_frame(start_fd, ("sandbox", describe_error(exc), False))
+            wire.write_frame(fd, ("sandbox", describe_error(exc), False))
             os._exit(SANDBOX_EXIT)
         if task.null is not None:
             observe(task.null)
         _touch(task.code, task.test.args)
-        wire.write_bytes_frame(
-            start_fd,
-            START.pack(
-                time.clock_gettime_ns(time.CLOCK_THREAD_CPUTIME_ID),
-                time.clock_gettime_ns(time.CLOCK_MONOTONIC),
-            ),
-        )
-        os.close(start_fd)  # nothing the candidate does can add to the start record
-        payload = observe(task)
-        wire.write_bytes_frame(fd, payload)
+        wire.write_bytes_frame(fd, START.pack(time.clock_gettime_ns(time.CLOCK_MONOTONIC), 0))
+        os.set_blocking(fd, True)
+        if os.read(fd, 1) != b"g":  # the server has read our clocks: from here, the candidate
+            os._exit(1)
+        wire.write_bytes_frame(fd, observe(task))
         while os.read(fd, 1):  # wait to be killed, so the exit is not inside anyone's timing
             pass
     except BaseException:

@@ -31,6 +31,8 @@ import os
 import resource
 import signal
 import sys
+import tempfile
+import traceback
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -147,7 +149,7 @@ def unshare_namespaces() -> tuple[bool, list[str]]:
 
 
 def build_view(
-    root: str, extra_paths: list[str], tmp_mb: int = 256
+    root: str, extra_paths: list[str], tmp_mb: int = 256, writable: tuple[str, ...] = ()
 ) -> list[str]:  # pragma: no cover - exercised through the fork server
     """In the inner server (PID 1): build the minimal filesystem view under `root`, pivot into
     it and mount a fresh /proc. Returns notes for anything that could not be set up; raises
@@ -204,6 +206,8 @@ def build_view(
         bind(real)
     if sys.executable and not os.path.exists(root + sys.executable):
         bind(sys.executable)
+    for path in writable:  # e.g. the folder where callgrind writes its dumps
+        bind(path, writable=True)
     os.makedirs(root + "/etc", exist_ok=True)
     for name in _ETC_FILES:
         if os.path.isfile("/etc/" + name):
@@ -240,8 +244,57 @@ def build_view(
     return notes
 
 
+def isolate(
+    allow: str, keep_fds: tuple[int, ...], writable: tuple[str, ...] = ()
+) -> ServerIsolation:
+    """Put the calling process's future in the sandbox; returns in the process that goes on.
+
+    With namespaces: unshare them, fork the inner process (PID 1 of the new PID namespace),
+    which builds the filesystem view and returns; the calling (outer) process closes
+    `keep_fds` (the judge then sees end-of-file when the inner one dies), waits, and exits
+    with its status. Without namespaces (or with `allow == "none"`), returns at once with
+    level NONE in a temporary work dir."""
+    os.chdir("/")
+    complete, notes = unshare_namespaces() if allow != "none" else (False, [])
+    if not complete:
+        os.chdir(tempfile.mkdtemp(prefix="perfcodegen-work-"))
+        notes = notes or ["isolation switched off by the user"]
+        uid = choose_sandbox_uid(os.getpid())
+        return ServerIsolation(IsolationLevel.NONE, uid, False, tuple(notes))
+    outer = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            return _inner(outer, writable)
+        except BaseException:
+            traceback.print_exc()  # the judge's stderr: a bug of ours, never a candidate's
+            os._exit(1)
+    for fd in keep_fds:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+
+
+def _inner(outer_pid: int, writable: tuple[str, ...]) -> ServerIsolation:
+    """PID 1 of the sandbox's PID namespace: build the view and say what was achieved."""
+    _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    notes: list[str] = []
+    level = IsolationLevel.FULL
+    try:
+        root = tempfile.mkdtemp(prefix="perfcodegen-view-")
+        notes += build_view(root, [package_dir()], writable=writable)
+    except OSError as exc:
+        level = IsolationLevel.PARTIAL
+        notes.append(f"filesystem view unavailable ({exc})")
+    if notes:
+        level = IsolationLevel.PARTIAL
+    uid = SANDBOX_UID_BASE + outer_pid if choose_sandbox_uid(1) is not None else None
+    return ServerIsolation(level, uid, uid is None, tuple(notes))
+
+
 def choose_sandbox_uid(server_pid: int) -> int | None:
-    """As root, runs use a uid of their own (unique per fork server); else they stay ns-root."""
+    """As root, runs use a uid of their own (unique per fork server); else they stay ns-root.
+    Writable folders of the view (`build_view(writable=...)`) are handed to that uid."""
     if os.getuid() == 0 and not _in_user_namespace():
         return SANDBOX_UID_BASE + server_pid
     return None
@@ -264,15 +317,20 @@ def enter_run(
     memory_mb: int,
     file_size_mb: int,
     max_processes: int,
+    keep_stdio: bool = False,
 ) -> None:
-    """Apply the per-run sandbox in a freshly forked run process (the order matters)."""
+    """Apply the per-run sandbox in a freshly forked run process (the order matters).
+
+    `keep_stdio`: leave descriptors 0-2 as they are (a runner exec'd with its own pipes);
+    otherwise they become /dev/null."""
     os.setsid()
     libc = _libc()
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     os.chdir(WORK_DIR if isolation.level is not IsolationLevel.NONE else os.getcwd())
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
+    if not keep_stdio:
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
     low = 3
     for fd in sorted(keep_fds):
         os.closerange(low, fd)

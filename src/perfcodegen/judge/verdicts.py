@@ -94,13 +94,22 @@ def timed_outcome(
                     "peak_memory_kb": checked.peak_memory_kb,
                 }
             )
-    overhead = trimmed_mean([w / 1e9 for w in null.get("wall_ns", [])]) or 0.0
-    cpu_overhead = trimmed_mean([c / 1e9 for c in null.get("cpu_ns", [])]) or 0.0
-    times = [max(RESOLUTION_S, w / 1e9 - overhead) for w in runs.get("wall_ns", [])]
-    cpu = trimmed_mean([max(RESOLUTION_S, c / 1e9 - cpu_overhead) for c in runs.get("cpu_ns", [])])
+    times, overhead = _net(runs.get("cpu_ns", []), null.get("cpu_ns", []))
+    walls, _ = _net(runs.get("wall_ns", []), null.get("wall_ns", []))
     return checked.model_copy(
-        update={"times_s": times, "cpu_s": cpu, "overhead_s": overhead if times else None}
+        update={
+            "times_s": times,
+            "cpu_s": trimmed_mean(times),
+            "wall_s": trimmed_mean(walls),
+            "overhead_s": overhead if times else None,
+        }
     )
+
+
+def _net(runs_ns: list[int | None], null_ns: list[int | None]) -> tuple[list[float], float]:
+    """Each run's figure minus the null program's trimmed mean, in seconds (and that mean)."""
+    overhead = trimmed_mean([n / 1e9 for n in null_ns if n is not None]) or 0.0
+    return [max(RESOLUTION_S, r / 1e9 - overhead) for r in runs_ns if r is not None], overhead
 
 
 def expected_text(test: TestCase) -> str | None:
