@@ -181,3 +181,41 @@ def test_callgrind_dumps_are_parsed_by_label(tmp_path: Path) -> None:
     dump("callgrind.out.3", "p0-t1", 98765)
     (tmp_path / "callgrind.out").write_text("desc: Trigger: Program termination\ntotals: 0\n")
     assert read_callgrind_dumps(tmp_path) == {"baseline": 110, "p0-t1": 98765}
+
+
+@needs_callgrind
+@pytest.mark.slow
+def test_instruction_runs_are_sandboxed(tmp_path: Path) -> None:
+    """The runner lives in the judge's sandbox: no network, no project files, no judge
+    processes, nothing left running, and no warm-up call whose answers a cache could keep."""
+    import socket
+
+    sentinel = Path.cwd() / f".pcg-instr-{tmp_path.name}"
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.setblocking(False)
+    port = listener.getsockname()[1]
+    programs = [
+        "import socket\ndef f(n):\n"
+        f"    socket.create_connection(('127.0.0.1', {port}), timeout=1)\n    return n + 1\n",
+        f"def f(n):\n    open({str(sentinel)!r}, 'w').write('owned')\n    return n + 1\n",
+        "import os\ndef f(n):\n"
+        "    seen = [p for p in os.listdir('/proc') if p.isdigit()]\n"
+        "    return n + 1 if len(seen) <= 4 else -len(seen)\n",
+        "_cache = {}\ndef f(n):\n    if n in _cache:\n        return _cache[n]\n"
+        "    _cache[n] = sum(range(20000)) * 0 + n + 1\n    return _cache[n]\n",
+        "def f(n):\n    return sum(range(20000)) * 0 + n + 1\n",
+    ]
+    try:
+        result = run_instructions(job(programs, [TestCase.call([1], 2)]))
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nothing reached the judge's machine
+    finally:
+        listener.close()
+    network, write, proc, cached, honest = result.programs
+    assert result.isolation == "full"
+    assert network.verdict is Verdict.RUNTIME_ERROR
+    assert write.verdict is Verdict.RUNTIME_ERROR and not sentinel.exists()
+    assert proc.ok, proc.tests  # only the sandbox's own few processes are visible
+    cached_count, honest_count = cached.tests[0].instructions, honest.tests[0].instructions
+    assert cached_count is not None and honest_count is not None
+    assert cached_count > honest_count * 0.9  # the counted call is the first: no cache hit

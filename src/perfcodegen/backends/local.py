@@ -12,6 +12,7 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 from perfcodegen.judge.client import ForkServerProcess, available_cpus
+from perfcodegen.judge.instructions import run_instructions
 from perfcodegen.judge.model import JudgeJob, JudgeResult, MeasureMode
 
 
@@ -22,6 +23,7 @@ class LocalBackend:
         cpus = available_cpus()
         self.workers = max(1, workers or len(cpus))
         self._cpus = [cpus[i % len(cpus)] for i in range(self.workers)]
+        self.isolation = isolation
         self._servers = [
             ForkServerProcess(cpu if pin_cpus else None, isolation) for cpu in self._cpus
         ]
@@ -54,9 +56,7 @@ class LocalBackend:
         if self._closed:
             raise RuntimeError("the backend is closed")
         if job.mode is MeasureMode.INSTRUCTIONS:  # callgrind/perf run in their own processes
-            from perfcodegen.judge.judge import run_instructions_job
-
-            return await asyncio.to_thread(run_instructions_job, job)
+            return await asyncio.to_thread(run_instructions, job, None, self.isolation)
         if self._idle is None:
             await self.start()
         assert self._idle is not None

@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from perfcodegen.errors import PerfCodegenError
@@ -25,24 +24,29 @@ from perfcodegen.judge.model import (
     Verdict,
     trimmed_mean,
 )
-from perfcodegen.judge.sandbox import IsolationLevel
+from perfcodegen.judge.sandbox import IsolationLevel, package_dir
 from perfcodegen.judge.verdicts import outcome_from_run, program_verdict, timed_outcome
 
 log = logging.getLogger(__name__)
 
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _BOOTSTRAP = """
-import sys, types
+import importlib, sys, types
 root = sys.argv[1]
 for name, path in (("perfcodegen", root), ("perfcodegen.judge", root + "/judge")):
     module = types.ModuleType(name)
     module.__path__ = [path]
     sys.modules[name] = module
 sys.path[:] = [p for p in sys.path if p]
-from perfcodegen.judge.forkserver import serve
-serve(sys.argv[2:])
+module, function = sys.argv[2].rsplit(".", 1)
+getattr(importlib.import_module(module), function)(sys.argv[3:])
 """
-"""Loads the fork server without perfcodegen/__init__ (which imports pydantic): lean parent."""
+"""Loads a judge module without perfcodegen/__init__ (which imports pydantic): lean process."""
+
+
+def lean_command(entry: str, *args: str) -> list[str]:
+    """`python -c` command running `entry` ("module.function", given the remaining args) with
+    only the judge's standard-library modules loaded (the fork server, the sandbox launcher)."""
+    return [sys.executable, "-c", _BOOTSTRAP, package_dir(), entry, *args]
 
 _SERVER_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -83,14 +87,11 @@ class ForkServerProcess:
 
     def start(self) -> None:
         self._process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                _BOOTSTRAP,
-                str(_PACKAGE_DIR),
+            lean_command(
+                "perfcodegen.judge.forkserver.serve",
                 str(-1 if self.cpu is None else self.cpu),
                 self.allow_isolation.value,
-            ],
+            ),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=_SERVER_ENV,
@@ -261,7 +262,6 @@ def program_result(
     )
 
 
-_program_result = program_result  # the name perfcodegen.judge.instructions imports
 
 
 def _failed_program(job: JudgeJob, verdict: Verdict, kind: str, message: str) -> ProgramResult:
@@ -289,9 +289,9 @@ def _paired_ratios(job: JudgeJob, results: list[ProgramResult]) -> list[float] |
 def execute_job(job: JudgeJob, allow_isolation: str = "full") -> JudgeResult:
     """Run one job synchronously with a private, short-lived fork server (remote workers)."""
     if job.mode is MeasureMode.INSTRUCTIONS:
-        from perfcodegen.judge.judge import run_instructions_job
+        from perfcodegen.judge.instructions import run_instructions  # imports this module
 
-        return run_instructions_job(job)
+        return run_instructions(job, None, allow_isolation)
     with ForkServerProcess(allow_isolation=allow_isolation) as server:
         return server.run_job(job)
 

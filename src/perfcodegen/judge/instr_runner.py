@@ -1,10 +1,9 @@
 """The instruction-counting runner: `python -c RUNNER_COMMAND < SPEC`.
 
-Started by :mod:`perfcodegen.judge.instructions`, under valgrind (callgrind) or natively
-(hardware counters), once per batch of (program, test) tasks. For each task it prepares
-the program in a fresh namespace, runs the test once untimed (warm-up), then collects
-garbage, seeds `random` with 0 and counts one run of the test's call (fresh arguments are
-made outside the count). Observed values go back to the judge as marshal frames of plain
+Started by :mod:`perfcodegen.judge.instructions` inside the judge's sandbox, under valgrind
+(callgrind) or natively (hardware counters), once per program. For each test it prepares
+the program in a fresh namespace, collects garbage, seeds `random` with 0 and counts the
+test's first call (fresh arguments are made outside the count). Observed values go back to the judge as marshal frames of plain
 data on its standard output, a pipe (see `wire`); they are compared there, never here.
 """
 
@@ -94,8 +93,8 @@ def _run_task(spec: RunnerSpec, meter: _Meter, program: int, test: int) -> dict[
     except BaseException as exc:
         return {"status": "error", "stage": "prepare", "error": describe_error(exc)}
     try:
-        for _ in range(max(job.warmup, 1)):
-            runner()
+        # No warm-up call: the counted call is the program's first on this test, so nothing
+        # it cached on an earlier call of the same test can make it look cheap.
         runner.arrange()  # fresh arguments / stdin, outside the count
         gc.collect()
         random.seed(0)

@@ -1,19 +1,19 @@
 """Deterministic measurement: per-test instruction counts (MeasureMode.INSTRUCTIONS).
 
 Hardware counters (`perf_event_open`, user space only) when the machine has them, else
-callgrind: one valgrind process per batch of (program, test) tasks, because each valgrind
-start costs about a second. The runner (:mod:`perfcodegen.judge.instr_runner`) sends back
-observed values as plain data and the judge compares them here. A task that crashes or
-hangs the runner is marked, the rest of that program is skipped and a new runner carries on
-with the next program.
+callgrind. One runner process per program (all its tests: each valgrind start costs about a
+second), started inside the judge's sandbox by `sandbox_exec` (the fork server's namespaces,
+filesystem view, uid and limits), so programs never share a process and candidates reach
+neither the network nor the project. The runner (:mod:`perfcodegen.judge.instr_runner`)
+sends back observed values as plain data and the judge compares them here. A task that
+crashes or hangs the runner is marked, and ends that program (its other tests are not run).
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
+import json
 import os
-import resource
 import select
 import shutil
 import signal
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from perfcodegen.judge import wire
-from perfcodegen.judge.client import _program_result as program_result
+from perfcodegen.judge.client import lean_command, program_result
 from perfcodegen.judge.instr_counters import (
     InstructionMethod,
     build_callgrind_shim,
@@ -49,6 +49,8 @@ from perfcodegen.judge.model import (
     ProgramResult,
     TestOutcome,
 )
+from perfcodegen.judge.sandbox import WORK_DIR
+from perfcodegen.judge.sandbox_exec import ISOLATION_REFUSED
 from perfcodegen.judge.verdicts import outcome_from_observation
 
 CALLGRIND_SLOWDOWN = 50.0
@@ -59,15 +61,11 @@ STARTUP_TIMEOUT_S = 120.0
 """Runner start-up (valgrind, imports, baseline) and the gaps between tasks."""
 TASK_GRACE_S = 3.0
 """Added to each task's budget: preparing the program, re-translation after a restart."""
+EXIT_GRACE_S = 5.0
+"""How long a runner whose output has ended may take to exit before its sandbox is killed."""
 TOOL_FILE_SIZE_MB = 64
 """Callgrind writes its dumps under the same file-size limit as the program."""
-SANDBOX_NOTE = (
-    "instruction counting runs candidates under rlimits, in their own session and temporary "
-    "directory, but without the fork server's network namespace or sandbox user"
-)
 _READ_CHUNK = 1 << 16
-_ADDR_NO_RANDOMIZE = 0x0040000
-_PERSONALITY_QUERY = 0xFFFFFFFF
 _RECORD_BYTES = 64 * 1024
 """Room per record besides the observed value (error messages, tracebacks)."""
 
@@ -86,6 +84,8 @@ class _Outcomes:
     """(program, test) -> what the runner observed, in `verdicts.outcome_from_observation` form."""
     baselines: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    isolation: str | None = None
+    """The weakest isolation level any runner of the job had."""
 
 
 class _RunnerFailed(Exception):
@@ -101,8 +101,13 @@ def resolve_method(method: InstructionMethod | None) -> InstructionMethod:
     )
 
 
-def run_instructions(job: JudgeJob, method: InstructionMethod | None = None) -> JudgeResult:
-    """Count instructions per (program, test); verdicts as the judge gives them."""
+def run_instructions(
+    job: JudgeJob, method: InstructionMethod | None = None, isolation: str = "full"
+) -> JudgeResult:
+    """Count instructions per (program, test); verdicts as the judge gives them.
+
+    Each program gets runner processes of its own (never shared with the program it is
+    compared with), started inside the judge's sandbox (`sandbox_exec`)."""
     started = time.perf_counter()
     chosen = resolve_method(method)
     outcomes = _Outcomes()
@@ -112,11 +117,10 @@ def run_instructions(job: JudgeJob, method: InstructionMethod | None = None) -> 
         f"instructions counted with {chosen.value}"
         + (" (bit-identical across runs)" if chosen is InstructionMethod.CALLGRIND else "")
     )
-    outcomes.notes.append(SANDBOX_NOTE)
-    pending = [_Task(p, t) for p in range(len(job.programs)) for t in range(len(job.tests))]
     launch = _launcher(chosen)
-    while pending:
-        pending = _run_batch(job, chosen, pending, launch, outcomes)
+    for program in range(len(job.programs)):
+        tasks = [_Task(program, t) for t in range(len(job.tests))]
+        _run_batch(job, chosen, tasks, launch, outcomes, isolation)
     programs = [_program_result(job, p, outcomes) for p in range(len(job.programs))]
     return JudgeResult(
         job_id=job.job_id,
@@ -124,6 +128,7 @@ def run_instructions(job: JudgeJob, method: InstructionMethod | None = None) -> 
         programs=programs,
         elapsed_s=time.perf_counter() - started,
         notes=outcomes.notes,
+        isolation=outcomes.isolation or "none",
     )
 
 
@@ -148,30 +153,23 @@ def _slowdown(method: InstructionMethod) -> float:
     return CALLGRIND_SLOWDOWN if method is InstructionMethod.CALLGRIND else 1.0
 
 
-def _limit_resources(limits: Limits, method: InstructionMethod, tasks: int) -> Callable[[], None]:
-    """rlimits for the runner process (which runs every task of its batch)."""
+def _sandbox_config(
+    limits: Limits, method: InstructionMethod, tasks: int, dumps: Path, isolation: str
+) -> dict[str, Any]:
+    """Limits for the runner process (which runs every task of its batch), for `sandbox_exec`."""
     slowdown = _slowdown(method)
     overhead_mb = CALLGRIND_MEMORY_OVERHEAD_MB if method is InstructionMethod.CALLGRIND else 0
-    memory = (limits.memory_mb + overhead_mb) * 1024 * 1024
-    cpu = int(STARTUP_TIMEOUT_S + tasks * (limits.cpu_time_s * slowdown + TASK_GRACE_S)) + 1
-    file_size = max(limits.file_size_mb, TOOL_FILE_SIZE_MB) * 1024 * 1024
-    libc = ctypes.CDLL(None, use_errno=True)  # loaded before the fork, used after it
-
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        _disable_address_randomization(libc)
-
-    return apply
-
-
-def _disable_address_randomization(libc: ctypes.CDLL) -> None:
-    """Same memory layout every run (valgrind's is fixed too): hardware counts then repeat."""
-    current = libc.personality(_PERSONALITY_QUERY)
-    if current != -1:
-        libc.personality(current | _ADDR_NO_RANDOMIZE)
+    shim = [str(build_callgrind_shim().parent)] if method is InstructionMethod.CALLGRIND else []
+    return {
+        "allow": isolation,
+        "writable": [str(dumps)],
+        "read_only": shim,
+        "memory_mb": limits.memory_mb + overhead_mb,
+        "cpu_time_s": STARTUP_TIMEOUT_S + tasks * (limits.cpu_time_s * slowdown + TASK_GRACE_S),
+        "file_size_mb": max(limits.file_size_mb, TOOL_FILE_SIZE_MB),
+        "max_processes": limits.max_processes,
+        "no_aslr": True,
+    }
 
 
 def _run_batch(
@@ -180,8 +178,10 @@ def _run_batch(
     tasks: list[_Task],
     launch: Callable[[Path], list[str]],
     outcomes: _Outcomes,
-) -> list[_Task]:
-    """Run tasks in one runner process; return the tasks still to run after a crash."""
+    isolation: str,
+) -> None:
+    """Run one program's tasks in one sandboxed runner; a task that crashes or hangs it ends
+    the program (its remaining tests are not run)."""
     shim = str(build_callgrind_shim()) if method is InstructionMethod.CALLGRIND else None
     spec = RunnerSpec(
         job=job.model_copy(update={"job_id": ""}),  # the runner's history must not vary
@@ -198,43 +198,44 @@ def _run_batch(
         spec_path.write_text(spec.model_dump_json(), encoding="utf-8")
         read_fd, write_fd = os.pipe()
         try:
+            config = _sandbox_config(job.limits, method, len(tasks), dumps, isolation)
+            command = lean_command(
+                "perfcodegen.judge.sandbox_exec.main", json.dumps(config), "--", *launch(dumps)
+            )
             with (root / "stderr.txt").open("wb") as stderr, spec_path.open("rb") as spec_file:
                 process = subprocess.Popen(
-                    launch(dumps),
+                    command,
                     cwd=work,
-                    env=_runner_env(work),
+                    env=_runner_env(),
                     stdin=spec_file,
                     stdout=write_fd,  # fixed fd number: the runner's history never varies
                     stderr=stderr,
                     start_new_session=True,
-                    preexec_fn=_limit_resources(job.limits, method, len(tasks)),
                 )
             os.close(write_fd)
             write_fd = -1
-            stopped_at = _follow(process, read_fd, job.limits, method, outcomes, len(tasks))
+            _follow(process, read_fd, job.limits, method, outcomes, len(tasks))
         except _RunnerFailed as exc:
             _fail_runner(tasks, str(exc), root / "stderr.txt", outcomes)
-            return []
+            return
         finally:
             os.close(read_fd)
             if write_fd >= 0:
                 os.close(write_fd)
         if method is InstructionMethod.CALLGRIND:
             _attach_callgrind_counts(dumps, outcomes)
-        if stopped_at is None:
-            return []
-        return [t for t in tasks if t.program > stopped_at.program]
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _runner_env(work: Path) -> dict[str, str]:
+def _runner_env() -> dict[str, str]:
     return {
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(work),
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": WORK_DIR,
+        "TMPDIR": WORK_DIR,
         "LANG": "C.UTF-8",
     }
 
@@ -272,7 +273,9 @@ def _follow(
                 event = record.get("event") if isinstance(record, dict) else None
                 if event == "finished":
                     return None
-                if event == "baseline" and isinstance(record.get("count"), int):
+                if event == "isolation":
+                    _note_isolation(outcomes, record)
+                elif event == "baseline" and isinstance(record.get("count"), int):
                     outcomes.baselines.append(record["count"])
                 elif event == "start":
                     current = _Task(int(record["program"]), int(record["test"]))
@@ -282,7 +285,7 @@ def _follow(
                 budget = STARTUP_TIMEOUT_S if current is None else task_budget
                 deadline = time.monotonic() + budget
     finally:
-        _kill_group(process)
+        _kill_group(process, grace_s=EXIT_GRACE_S if readable else 0.0)
     if current is None:
         raise _RunnerFailed(f"the runner stopped outside any test ({_exit_text(process)})")
     key = (current.program, current.test)
@@ -294,12 +297,37 @@ def _follow(
     return current
 
 
+def _note_isolation(outcomes: _Outcomes, record: dict[str, Any]) -> None:
+    level = str(record.get("level"))
+    rank = ["none", "partial", "full"]
+    if outcomes.isolation is None or rank.index(level) < rank.index(outcomes.isolation):
+        outcomes.isolation = level
+    for note in record.get("notes") or []:
+        if str(note) not in outcomes.notes:
+            outcomes.notes.append(str(note))
+
+
+def _signal_of(returncode: int) -> int | None:
+    """The signal that ended the runner: the sandbox's PID 1 reports it as 128 + signal."""
+    if returncode < 0:
+        return -returncode
+    return returncode - 128 if returncode > 128 else None
+
+
 def _exit_text(process: subprocess.Popen[bytes]) -> str:
     code = process.returncode
-    return f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+    if code == ISOLATION_REFUSED:
+        return "the sandbox is below the accepted isolation level (see --isolation)"
+    sig = _signal_of(code)
+    return f"killed by {signal.Signals(sig).name}" if sig else f"exit status {code}"
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
+def _kill_group(process: subprocess.Popen[bytes], grace_s: float = 0.0) -> None:
+    """Kill the runner's sandbox, after `grace_s` for it to exit on its own (its output has
+    ended: the sandbox's PID 1 is reaping it and will report how it ended)."""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=grace_s)
+        return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
@@ -310,10 +338,11 @@ def _failure(status: str, message: str) -> dict[str, Any]:
 
 
 def _death_observation(returncode: int) -> dict[str, Any]:
-    if returncode == -signal.SIGXCPU:
+    sig = _signal_of(returncode)
+    if sig == signal.SIGXCPU:
         return _failure("timeout", "CPU time limit exceeded")
-    if returncode < 0:
-        return _failure("crash", f"the program was killed by {signal.Signals(-returncode).name}")
+    if sig:
+        return _failure("crash", f"the program was killed by {signal.Signals(sig).name}")
     return _failure("crash", f"the program exited (status {returncode}) during the test")
 
 

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from perfcodegen.backends.base import Backend
-from perfcodegen.errors import PerfCodegenError
+from perfcodegen.judge.instructions import run_instructions
 from perfcodegen.judge.model import (
     CompareOptions,
     JudgeJob,
@@ -48,22 +48,6 @@ def problem_limits(base: Limits, problem: Problem) -> Limits:
     if problem.metadata.memory_limit_mb:
         changes["memory_mb"] = int(problem.metadata.memory_limit_mb)
     return base.model_copy(update=changes) if changes else base
-
-
-def run_instructions_job(job: JudgeJob) -> JudgeResult:
-    """INSTRUCTIONS mode is implemented in `perfcodegen.judge.instructions`."""
-    try:
-        from perfcodegen.judge import instructions
-    except ImportError as exc:
-        raise PerfCodegenError(
-            "instruction counting is not available in this installation "
-            "(perfcodegen.judge.instructions is missing)"
-        ) from exc
-    run = getattr(instructions, "run_instructions", None)
-    if run is None:
-        raise PerfCodegenError("perfcodegen.judge.instructions has no run_instructions(job)")
-    result: JudgeResult = run(job)
-    return result
 
 
 class Judge:
@@ -110,7 +94,7 @@ class Judge:
 
     async def run(self, job: JudgeJob) -> JudgeResult:
         if job.mode is MeasureMode.INSTRUCTIONS:
-            return await asyncio.to_thread(run_instructions_job, job)
+            return await asyncio.to_thread(run_instructions, job, None, self.config.isolation)
         return await self.backend.submit(job)
 
     async def run_many(self, jobs: Iterable[JudgeJob]) -> AsyncIterator[JudgeResult]:

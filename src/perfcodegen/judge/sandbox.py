@@ -245,7 +245,10 @@ def build_view(
 
 
 def isolate(
-    allow: str, keep_fds: tuple[int, ...], writable: tuple[str, ...] = ()
+    allow: str,
+    keep_fds: tuple[int, ...],
+    writable: tuple[str, ...] = (),
+    read_only: tuple[str, ...] = (),
 ) -> ServerIsolation:
     """Put the calling process's future in the sandbox; returns in the process that goes on.
 
@@ -265,7 +268,7 @@ def isolate(
     pid = os.fork()
     if pid == 0:
         try:
-            return _inner(outer, writable)
+            return _inner(outer, writable, read_only)
         except BaseException:
             traceback.print_exc()  # the judge's stderr: a bug of ours, never a candidate's
             os._exit(1)
@@ -275,14 +278,16 @@ def isolate(
     os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
 
 
-def _inner(outer_pid: int, writable: tuple[str, ...]) -> ServerIsolation:
+def _inner(
+    outer_pid: int, writable: tuple[str, ...], read_only: tuple[str, ...]
+) -> ServerIsolation:
     """PID 1 of the sandbox's PID namespace: build the view and say what was achieved."""
     _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     notes: list[str] = []
     level = IsolationLevel.FULL
     try:
         root = tempfile.mkdtemp(prefix="perfcodegen-view-")
-        notes += build_view(root, [package_dir()], writable=writable)
+        notes += build_view(root, [package_dir(), *read_only], writable=writable)
     except OSError as exc:
         level = IsolationLevel.PARTIAL
         notes.append(f"filesystem view unavailable ({exc})")
