@@ -233,3 +233,51 @@ def test_judge_processes_are_invisible(run_job: RunJob) -> None:
 
 def test_isolation_level_is_recorded(run_job: RunJob) -> None:
     assert run_job(WORK, TESTS).isolation == "full"
+
+
+ASSERT_TESTS = [
+    TestCase(kind="assert", assertion="assert candidate(2) == 4"),
+    TestCase(kind="assert", assertion="import math\nassert math.fabs(candidate(3) - 9.0) < 1e-6"),
+    TestCase(
+        kind="assert",
+        assertion="import random\nfor _ in range(20):\n    x = random.randint(0, 99)\n"
+        "    assert abs(candidate(x) - x * x) < 1e-6",
+    ),
+]
+HONEST_SQUARE = "import random\ndef f(x):\n    random.random()  # its own draws change nothing\n    return x * x\n"
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        "class Liar:\n    def __eq__(self, other):\n        return True\n    __hash__ = None\n"
+        "def f(x):\n    return Liar()\n",
+        "import math, builtins\n# patched\nmath.fabs = lambda v: 0.0\nbuiltins.abs = lambda v: 0.0\n"
+        "def f(x):\n    return 4 if x == 2 else 0.5\n",
+        "class Four(int):\n    def __eq__(self, other):\n        return True\n"
+        "    __hash__ = int.__hash__\ndef f(x):\n    return Four(x)\n",
+    ],
+    ids=["__eq__ always true", "patched abs and math.fabs", "int subclass"],
+)
+def test_assertions_hold_only_for_what_the_program_returned(run_job: RunJob, program: str) -> None:
+    """Assertion tests are replayed without the program: patched modules and hostile objects
+    fool only the copy of the assertion that runs in the candidate's own process."""
+    result = run_job(program, ASSERT_TESTS, stop_at_first_failure=False)
+    verdicts = [t.verdict for t in result.result.tests]
+    assert verdicts[0] is (Verdict.PASSED if "patched" in program else Verdict.WRONG_ANSWER)
+    assert verdicts[1] is not Verdict.PASSED, result.result.tests  # 9 is neither 0.5 nor a Liar
+    assert set(verdicts) <= {Verdict.PASSED, Verdict.WRONG_ANSWER, Verdict.RUNTIME_ERROR}
+
+
+def test_honest_assertions_pass_with_random_inputs_and_mutations(run_job: RunJob) -> None:
+    mutating = TestCase(
+        kind="assert",
+        assertion="xs = [3, 1, 2]\nassert candidate(xs) is None\nassert xs == [1, 2, 3]",
+    )
+    result = run_job(HONEST_SQUARE, ASSERT_TESTS, mode=MeasureMode.WALL, repeats=2)
+    assert result.result.ok, result.result.tests
+    sorter = "def f(xs):\n    xs.sort()\n"
+    assert run_job(sorter, [mutating]).result.ok
+    recursive = "def f(n):\n    return n if n < 2 else f(n - 1) + f(n - 2)\n"
+    by_name = TestCase(kind="assert", assertion="assert f(10) == 55 and candidate(5) == 5")
+    assert run_job(recursive, [by_name]).result.ok  # its own recursion is not replayed

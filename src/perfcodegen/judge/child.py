@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from types import CodeType
 from typing import Any, Protocol
 
+from perfcodegen.judge import assertions
+
 CANDIDATE_MODULE = "__candidate__"
 TEST_FILENAME = "<test>"
 DEFAULT_OUTPUT_LIMIT = 1_000_000
@@ -49,6 +51,8 @@ class TestSpec:
     args: list[Any] | None = None
     assertion: str | None = None
     stdin: str | None = None
+    replay: list[Any] | None = None
+    """Assertion tests: calls recorded in the candidate's run, replayed without it."""
 
 
 class OutputLimitExceeded(BaseException):
@@ -177,9 +181,16 @@ class TestRunner:
             assert self.prepared.candidate is not None
             return self.prepared.candidate(*self._args)
         if self.kind == "assert":
-            assert self._assertion is not None
-            exec(self._assertion, self.prepared.namespace)
-            return None
+            assert self._assertion is not None and self.prepared.candidate is not None
+            namespace = self.prepared.namespace
+            calls = assertions.bind(
+                namespace,
+                self.prepared.entry_point,
+                self.prepared.candidate,
+                getattr(self.test, "replay", None),
+            )
+            exec(self._assertion, namespace)
+            return calls
         return self._run_stdio()
 
     def _run_stdio(self) -> str:
@@ -208,8 +219,9 @@ def make_runner(
 ) -> TestRunner:
     """A zero-argument callable running `test` once and returning the observed value.
 
-    CALL: the return value (arguments deep-copied per call); ASSERT: None (AssertionError on
-    failure); STDIO: the captured stdout text (program run as `__main__`, fresh globals).
+    CALL: the return value (arguments deep-copied per call); ASSERT: the calls it recorded
+    (AssertionError on failure; see `assertions`); STDIO: the captured stdout text (program
+    run as `__main__`, fresh globals).
     """
     return TestRunner(prepared, test, output_limit)
 

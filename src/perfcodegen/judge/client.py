@@ -25,7 +25,14 @@ from perfcodegen.judge.model import (
     trimmed_mean,
 )
 from perfcodegen.judge.sandbox import IsolationLevel, package_dir
-from perfcodegen.judge.verdicts import outcome_from_run, program_verdict, timed_outcome
+from perfcodegen.judge.verdicts import (
+    outcome_from_run,
+    program_verdict,
+    recorded_calls,
+    replayed_outcome,
+    timed_outcome,
+)
+from perfcodegen.problems.model import TestKind
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +204,12 @@ class ForkServerProcess:
                     test_index, test, run, job.compare, baseline_kb
                 )
             passed = [p for p, o in checked.items() if o.verdict is Verdict.PASSED]
+            if test.kind is TestKind.ASSERT and passed:
+                self._write({"replay": {p: recorded_calls(message["results"][p]) for p in passed}})
+                replayed = self._read()["results"]
+                for program in passed:
+                    checked[program] = replayed_outcome(checked[program], replayed[program])
+                passed = [p for p in passed if checked[p].verdict is Verdict.PASSED]
             if timing and passed:
                 self._write({"time": passed})
                 timed = self._read()

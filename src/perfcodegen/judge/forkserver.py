@@ -13,6 +13,8 @@ Protocol (marshal frames on stdin/stdout, see `wire`):
                     "baseline_kb": peak memory of the null program (memory jobs), or None}
   per test:
   server -> judge  {"op": "checked", "index", "results": {program: run}}
+  (assertion tests: judge -> server {"replay": {program: recorded calls}};
+                    server -> judge {"op": "replayed", "index", "results": {program: run}})
   judge -> server  {"time": [programs]}   or   {"active": [programs]} (skip timing)
   server -> judge  {"op": "timed", "index", "runs": {program: timing}, "null": timing}
   judge -> server  {"active": [programs]}                     (empty: stop the job)
@@ -101,6 +103,11 @@ class ForkServer:
             checked = {p: self._run(job.task(p, test, timed=False)) for p in active}
             wire.write_frame(OUT_FD, {"op": "checked", "index": index, "results": checked})
             reply = wire.read_frame(IN_FD)
+            replay = {p: c for p, c in reply.get("replay", {}).items() if p in checked}
+            if replay:  # assertion tests: the calls recorded above, replayed without the program
+                replayed = {p: self._run(job.replay_task(test, c)) for p, c in replay.items()}
+                wire.write_frame(OUT_FD, {"op": "replayed", "index": index, "results": replayed})
+                reply = wire.read_frame(IN_FD)
             timed = [p for p in reply.get("time", []) if p in checked]
             if timed:
                 runs, null_runs = self._time(job, test, checked, timed)
@@ -224,6 +231,12 @@ class _Job:
         null_test = TestSpec("call", []) if test.kind == "assert" else test
         task = dataclasses.replace(self._base, code=self.null_code, test=null_test)
         return dataclasses.replace(task, null=task) if timed else task
+
+    def replay_task(self, test: TestSpec, calls: list[Any]) -> runproc.RunTask:
+        """The assertion of `test` run on recorded calls, in a process that runs only the null
+        program and the problem's setup (see `assertions`)."""
+        replayed = TestSpec("assert", assertion=test.assertion, replay=calls)
+        return dataclasses.replace(self._base, code=self.null_code, test=replayed)
 
     def task(self, program: int, test: TestSpec, timed: bool = True) -> runproc.RunTask:
         """A run of `program` on `test`; timed runs first run the null program untimed (the

