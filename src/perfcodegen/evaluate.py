@@ -40,6 +40,8 @@ class SampleResult(BaseModel):
     """time_s / fastest reference's time (same measurement session); < 1 is faster."""
     memory_kb: int | None = None
     error: str | None = None
+    isolation: str = "full"
+    """The judge sandbox's isolation level for this sample (docs/judge.md)."""
     tests: list[TestOutcome] = Field(default_factory=list)
 
 
@@ -118,7 +120,8 @@ async def evaluate_problem(
         )
         return await judge.run(job)
 
-    checks = [(await run_job([s], problem.tests, MeasureMode.CHECK)).result for s in samples]
+    judged = [await run_job([s], problem.tests, MeasureMode.CHECK) for s in samples]
+    checks = [j.result for j in judged]
     references = [
         r for r in problem.references if (await run_job([r], problem.tests, MeasureMode.CHECK)).result.ok
     ]
@@ -139,7 +142,7 @@ async def evaluate_problem(
                 passed=check.passed, total=check.total, time_s=figures.cost,
                 reference_time_s=reference_time, runtime_ratio=ratio, memory_kb=figures.memory_kb,
                 error=(failure.error_message if failure else check.error_message),
-                tests=check.tests,
+                isolation=judged[index].isolation, tests=check.tests,
             )
         )
     return results
@@ -157,6 +160,8 @@ class EvalSummary(BaseModel):
     """Geometric mean over correct, timed samples of time / fastest reference."""
     total_time_ratio: float | None
     """Sum of reference times / sum of sample times over correct samples (Eq. 4 style speedup)."""
+    isolation: str | None = None
+    """The weakest judge isolation level among the samples."""
 
 
 def summarize(results: list[SampleResult]) -> EvalSummary:
@@ -185,7 +190,11 @@ def summarize(results: list[SampleResult]) -> EvalSummary:
             sum(r.reference_time_s or 0.0 for r in timed) / sum(r.time_s or 0.0 for r in timed)
             if timed else None
         ),
+        isolation=min((r.isolation for r in results), key=_ISOLATION_ORDER.index, default=None),
     )
+
+
+_ISOLATION_ORDER = ["none", "partial", "full"]
 
 
 def _append_lines(path: Path, lines: list[str]) -> None:

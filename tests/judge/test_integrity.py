@@ -281,3 +281,15 @@ def test_honest_assertions_pass_with_random_inputs_and_mutations(run_job: RunJob
     recursive = "def f(n):\n    return n if n < 2 else f(n - 1) + f(n - 2)\n"
     by_name = TestCase(kind="assert", assertion="assert f(10) == 55 and candidate(5) == 5")
     assert run_job(recursive, [by_name]).result.ok  # its own recursion is not replayed
+
+
+def test_weaker_isolation_is_recorded_with_the_result() -> None:
+    """Isolation switched off on request still judges, and every result says so."""
+    from perfcodegen.judge.client import ForkServerProcess
+
+    from .conftest import make_job
+
+    with ForkServerProcess(allow_isolation="none") as server:
+        result = server.run_job(make_job(WORK, TESTS))
+    assert result.result.ok
+    assert result.isolation == "none" and result.notes

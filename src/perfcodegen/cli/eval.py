@@ -138,5 +138,7 @@ def eval_command(
         )
     if summary.total_time_ratio is not None:
         table.add_row("speedup vs reference (ratio of sums)", f"{summary.total_time_ratio:.3f}")
+    if summary.isolation is not None:
+        table.add_row("judge isolation", summary.isolation)
     console.print(table)
     console.print(f"results: {target / 'results.jsonl'}")
