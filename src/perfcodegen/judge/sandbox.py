@@ -362,7 +362,11 @@ def enter_run(
         if isolation.drop_capabilities:
             _drop_capabilities(libc)
     libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+    if isolation.sandbox_uid is not None:
+        # Not dumpable: nothing else running as this uid may inspect it. Without root the run
+        # shares the server's uid, has no capability (so it cannot trace the server), and must
+        # stay visible to the server under /proc's hidepid (the server reads its /proc/PID/stat).
+        libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
     memory = memory_mb * _MB
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
