@@ -20,7 +20,9 @@ from perfcodegen.problems.model import TestCase
 
 from .conftest import RunJob
 
-WORK = "def f(n):\n    total = 0\n    for i in range(n):\n        total += i * i\n    return total\n"
+WORK = (
+    "def f(n):\n    total = 0\n    for i in range(n):\n        total += i * i\n    return total\n"
+)
 """An honest program that does measurable work (about a millisecond for n = 20000)."""
 N = 20000
 EXPECTED = sum(i * i for i in range(N))
@@ -135,10 +137,7 @@ def test_forged_frames_set_no_time_and_no_verdict(run_job: RunJob) -> None:
 
 def test_malformed_and_oversized_frames_do_not_kill_the_server(run_job: RunJob) -> None:
     for payload in (b"\xff" * 40, struct.pack("<Q", 1 << 60), struct.pack("<Q", 5) + b"ab"):
-        program = (
-            "import os\n"
-            f"def f(n):\n    os.write(3, {payload!r})\n    os._exit(0)\n"
-        )
+        program = f"import os\ndef f(n):\n    os.write(3, {payload!r})\n    os._exit(0)\n"
         result = run_job(program, TESTS)
         assert result.result.verdict is not Verdict.PASSED
     assert run_job(WORK, TESTS).result.ok
@@ -164,7 +163,9 @@ def test_shared_nested_values_are_bounded() -> None:
     crafted += bytes([ord("(") | 0x80]) + struct.pack("<i", 2) + marshal.dumps(1) * 2
     for level in range(1, 70):
         ref = b"r" + struct.pack("<i", level - 1)
-        crafted += (bytes([ord("(") | 0x80]) + struct.pack("<i", 2) + ref + ref) if level < 69 else b""
+        crafted += (
+            (bytes([ord("(") | 0x80]) + struct.pack("<i", 2) + ref + ref) if level < 69 else b""
+        )
     with pytest.raises(UnsafeValue):
         decode_payload(bytes(crafted))
     assert time.perf_counter() - started < 5

@@ -49,7 +49,6 @@ def bind(
     calls: list[Any] = []
     random.seed(ASSERTION_SEED)  # assertions that draw inputs draw the same ones both times
     if replay is None:
-
         depth = [0]
 
         def recorder(*args: Any, **kwargs: Any) -> Any:
@@ -73,7 +72,9 @@ def bind(
             try:
                 result, after = next(recorded)
             except StopIteration:
-                raise AssertionError("the program's run made fewer calls than the assertion") from None
+                raise AssertionError(
+                    "the program's run made fewer calls than the assertion"
+                ) from None
             for argument, changed in zip(args, after, strict=False):
                 _apply(argument, changed)
             return result
@@ -89,6 +90,8 @@ def _apply(argument: Any, after: Any) -> None:
     """Give a mutable argument the state the program left it in."""
     if type(argument) is list and type(after) is list and argument != after:
         argument[:] = after
-    elif (type(argument) is dict and type(after) is dict and argument != after) or (type(argument) is set and type(after) is set and argument != after):
+    elif (type(argument) is dict and type(after) is dict and argument != after) or (
+        type(argument) is set and type(after) is set and argument != after
+    ):
         argument.clear()
         argument.update(after)

@@ -147,7 +147,9 @@ class ForkServer:
                 if lane is None and (round_index - job.warmup) % NULL_EVERY:
                     continue
                 run = self._run(tasks[lane], keep_payload=lane is not None)
-                if lane is not None and (run["ending"] or run["payload"] != checked[lane]["payload"]):
+                if lane is not None and (
+                    run["ending"] or run["payload"] != checked[lane]["payload"]
+                ):
                     target["ending"] = run["ending"] or "changed"
                     target["changed"] = run
                     continue
@@ -206,11 +208,15 @@ class _Job:
                 self.errors.append(None)
             except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as exc:
                 self.errors.append(describe_error(exc))
-        self.tests = [TestSpec(kind=k, args=a, assertion=s, stdin=i) for k, a, s, i in request["tests"]]
+        self.tests = [
+            TestSpec(kind=k, args=a, assertion=s, stdin=i) for k, a, s, i in request["tests"]
+        ]
         self.limits: dict[str, Any] = request["limits"]
         self.warmup, self.repeats = int(request["warmup"]), int(request["repeats"])
         entry_point = request["entry_point"]
-        null_source = f"def {entry_point}(*args, **kwargs):\n    return None\n" if entry_point else "pass\n"
+        null_source = (
+            f"def {entry_point}(*args, **kwargs):\n    return None\n" if entry_point else "pass\n"
+        )
         # The baseline program: the same harness path as a candidate, doing nothing itself.
         self.null_code = compile_program(null_source, "<null>")
         self._base = runproc.RunTask(
@@ -251,7 +257,8 @@ def _measure(pid: int, fd: int, wall_time_s: float, output_limit: int) -> dict[s
     1. the first frame is the trusted start record (16 bytes), written before any candidate
        code; a longer frame is the sandbox's failure;
     2. the run now waits for a go byte: its CPU clock and the monotonic clock are read here
-       (the run is not running, so its clock is exact), then the byte is sent;
+       (on a pinned worker the run shares our CPU, so it is off the CPU while we read and
+       the kernel's figure is exact), then the byte is sent;
     3. the next frame is the result: both clocks are read again the moment it is whole.
     CPU time is the kernel's accounting of the run process (plus, from /proc, the CPU of
     children it waited for), so other load on the machine does not inflate it."""
@@ -279,7 +286,7 @@ def _measure(pid: int, fd: int, wall_time_s: float, output_limit: int) -> dict[s
             return run
         try:
             cpu1 = time.clock_gettime_ns(clock) + _waited_children_ns(pid)
-        except OSError:  # it exited right after sending: no CPU figure for this run
+        except OSError:  # its /proc entry is unreadable: no CPU figure rather than a wrong one
             cpu1 = None
         run["payload"] = result
         run["wall_ns"] = wall1 - wall0

@@ -131,9 +131,10 @@ def unshare_namespaces() -> tuple[bool, list[str]]:
         if libc.unshare(_CLONE_NEWUSER) != 0:
             return False, [f"user namespaces unavailable ({_errno_text()})"]
         _write("/proc/self/setgroups", "deny")
-        if not (_write("/proc/self/uid_map", f"0 {uid} 1") and _write(
-            "/proc/self/gid_map", f"0 {gid} 1"
-        )):
+        if not (
+            _write("/proc/self/uid_map", f"0 {uid} 1")
+            and _write("/proc/self/gid_map", f"0 {gid} 1")
+        ):
             return False, ["could not map the user into its namespace"]
     complete = True
     for flag, name in (
