@@ -222,7 +222,7 @@ class ForkServerProcess:
             active = [
                 program
                 for program, error in enumerate(errors)
-                if error is None and _keeps_running(job, outcomes[program])
+                if error is None and _keeps_running(job, outcomes[program][-1:])
             ]
             self._write({"active": active if test_index + 1 < len(job.tests) else []})
         results = [program_result(job, outcomes[i], errors[i]) for i in range(len(job.programs))]
@@ -238,16 +238,19 @@ def _request(job: JudgeJob) -> dict[str, Any]:
         "test_setup": job.test_setup,
         "tests": tests,
         "memory": job.mode is MeasureMode.MEMORY,
+        "batch": job.mode is MeasureMode.CHECK and not job.fresh_process_per_test,
         "repeats": job.repeats,
         "warmup": job.warmup,
         "limits": job.limits.model_dump(),
     }
 
 
-def _keeps_running(job: JudgeJob, outcomes: list[TestOutcome]) -> bool:
+def _keeps_running(job: JudgeJob, latest: list[TestOutcome]) -> bool:
+    """Whether a program runs the next test, given its latest outcome (if it ran this one:
+    a program that stopped earlier is no longer active and has no new outcome)."""
     if job.mode is not MeasureMode.CHECK or not job.stop_at_first_failure:
         return True
-    return all(o.verdict is Verdict.PASSED for o in outcomes)
+    return all(o.verdict is Verdict.PASSED for o in latest)
 
 
 def program_result(

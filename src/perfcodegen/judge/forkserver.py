@@ -30,7 +30,6 @@ from __future__ import annotations
 # Pre-imported so run processes do not pay for them (candidates use them often).
 import bisect  # noqa: F401
 import collections  # noqa: F401
-import contextlib
 import dataclasses
 import functools  # noqa: F401
 import gc
@@ -40,7 +39,6 @@ import math  # noqa: F401
 import os
 import random  # noqa: F401
 import re  # noqa: F401
-import select
 import signal
 import socket
 import string  # noqa: F401
@@ -50,12 +48,10 @@ import typing  # noqa: F401
 from types import CodeType
 from typing import Any
 
-from perfcodegen.judge import runproc, sandbox, wire
+from perfcodegen.judge import runproc, runwatch, sandbox, wire
 from perfcodegen.judge.child import TestSpec, compile_program, describe_error
 
 IN_FD, OUT_FD = 0, 1
-RESULT_SLACK = 64 * 1024
-"""Room in a result frame besides the captured output (error messages, tracebacks)."""
 NULL_EVERY = 2
 """The null program runs in every other timed round: its CPU time varies by about 2 us, so
 half the samples still give its mean to about a microsecond, for a third fewer forks
@@ -97,10 +93,26 @@ class ForkServer:
             OUT_FD, {"op": "compiled", "errors": job.errors, "baseline_kb": baseline_kb}
         )
         active = sorted(job.codes)
+        batches = {p: job.batch(self.isolation, p) for p in active} if request.get("batch") else {}
+        try:
+            self._serve_tests(job, active, batches)
+        finally:
+            for batch in batches.values():
+                batch.close()
+        wire.write_frame(OUT_FD, {"op": "done"})
+
+    def _serve_tests(
+        self, job: _Job, active: list[int], batches: dict[int, runwatch.CheckBatch]
+    ) -> None:
         for index, test in enumerate(job.tests):
             if not active:
                 break
-            checked = {p: self._run(job.task(p, test, timed=False)) for p in active}
+            checked = {
+                p: batches[p].run(index)
+                if p in batches and test.kind != "assert"
+                else self._run(job.task(p, test, timed=False))
+                for p in active
+            }
             wire.write_frame(OUT_FD, {"op": "checked", "index": index, "results": checked})
             reply = wire.read_frame(IN_FD)
             replay = {p: c for p, c in reply.get("replay", {}).items() if p in checked}
@@ -116,7 +128,6 @@ class ForkServer:
                 )
                 reply = wire.read_frame(IN_FD)
             active = [p for p in reply.get("active", []) if p in job.codes]
-        wire.write_frame(OUT_FD, {"op": "done"})
 
     def _time(
         self, job: _Job, test: TestSpec, checked: dict[int, dict[str, Any]], timed: list[int]
@@ -173,22 +184,10 @@ class ForkServer:
             runproc.main(self.isolation, task, theirs.fileno())
         theirs.close()
         try:
-            run = _measure(pid, ours.fileno(), task.wall_time_s, task.output_limit)
+            run = runwatch.measure(pid, ours.fileno(), task.wall_time_s, task.output_limit)
         finally:
             ours.close()
-            for target in (pid, -pid):
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(target, signal.SIGKILL)
-        _, status, usage = os.wait4(pid, 0)
-        peak = usage.ru_maxrss
-        for leftover in sandbox.kill_descendants():
-            peak = max(peak, leftover.ru_maxrss)  # work in children nobody waited for counts
-            if run["cpu_ns"] is not None:  # ... and so does their CPU time
-                run["cpu_ns"] += int((leftover.ru_utime + leftover.ru_stime) * 1e9)
-        sandbox.wipe_work_dir(self.isolation)
-        if run["ending"] is None and run["payload"] is None:
-            run["ending"], run["message"] = _ending(status)
-        run["maxrss_kb"] = peak
+        runwatch.reap(self.isolation, pid, run)
         if not keep_payload:
             run["payload"] = None
         return run
@@ -232,6 +231,12 @@ class _Job:
             max_processes=self.limits["max_processes"],
         )
 
+    def batch(self, isolation: sandbox.ServerIsolation, program: int) -> runwatch.CheckBatch:
+        """Check runs of `program` sharing one process (verdict-only jobs, see `runwatch`)."""
+        return runwatch.CheckBatch(
+            isolation, dataclasses.replace(self._base, code=self.codes[program]), self.tests
+        )
+
     def null_task(self, test: TestSpec, timed: bool = False) -> runproc.RunTask:
         """The null program on `test` (same arguments or stdin; assertions are not run)."""
         null_test = TestSpec("call", []) if test.kind == "assert" else test
@@ -249,137 +254,6 @@ class _Job:
         prelude that keeps page faults out of the measurement, see `runproc`)."""
         task = dataclasses.replace(self._base, code=self.codes[program], test=test)
         return dataclasses.replace(task, null=self.null_task(test)) if timed else task
-
-
-def _measure(pid: int, fd: int, wall_time_s: float, output_limit: int) -> dict[str, Any]:
-    """The run's protocol on its socket, with the readings taken here, never in the run:
-
-    1. the first frame is the trusted start record (16 bytes), written before any candidate
-       code; a longer frame is the sandbox's failure;
-    2. the run now waits for a go byte: its CPU clock and the monotonic clock are read here
-       (on a pinned worker the run shares our CPU, so it is off the CPU while we read and
-       the kernel's figure is exact), then the byte is sent;
-    3. the next frame is the result: both clocks are read again the moment it is whole.
-    CPU time is the kernel's accounting of the run process (plus, from /proc, the CPU of
-    children it waited for), so other load on the machine does not inflate it."""
-    run: dict[str, Any] = {
-        "ending": None, "message": "", "payload": None, "wall_ns": None, "cpu_ns": None,
-    }  # fmt: skip
-    os.set_blocking(fd, False)
-    pidfd = os.pidfd_open(pid)
-    deadline = time.monotonic() + wall_time_s
-    buffer = bytearray()
-    try:
-        start, ending = _await_frame(fd, pidfd, buffer, deadline, runproc.START.size + 4096)
-        if start is not None and len(start) != runproc.START.size:
-            ending = "sandbox"
-        if start is None or ending:
-            run["ending"], run["message"] = _ENDINGS.get(ending or "", (None, ""))
-            return run
-        clock = _cpu_clock(pid)
-        cpu0, wall0 = time.clock_gettime_ns(clock), time.clock_gettime_ns(time.CLOCK_MONOTONIC)
-        os.write(fd, b"g")
-        result, ending = _await_frame(fd, pidfd, buffer, deadline, output_limit + RESULT_SLACK)
-        wall1 = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
-        if result is None or ending:
-            run["ending"], run["message"] = _ENDINGS.get(ending or "", (None, ""))
-            return run
-        try:
-            cpu1 = time.clock_gettime_ns(clock) + _waited_children_ns(pid)
-        except OSError:  # its /proc entry is unreadable: no CPU figure rather than a wrong one
-            cpu1 = None
-        run["payload"] = result
-        run["wall_ns"] = wall1 - wall0
-        run["cpu_ns"] = None if cpu1 is None else cpu1 - cpu0
-        return run
-    finally:
-        os.close(pidfd)
-
-
-_ENDINGS = {
-    "timeout": ("timeout", "wall-clock time limit exceeded"),
-    "output_limit": ("output_limit", "the program sent more data than the output limit"),
-    "sandbox": ("sandbox", "the sandbox could not be entered"),
-}
-"""Endings decided while reading; a run that just stopped gets its ending from `wait4`."""
-
-
-def _await_frame(
-    fd: int, pidfd: int, buffer: bytearray, deadline: float, max_bytes: int
-) -> tuple[bytes | None, str | None]:
-    """(the next frame's payload, None), or (None, why not): "timeout", "output_limit", or
-    None when the process ended or closed the socket first."""
-    poller = select.poll()
-    poller.register(fd, select.POLLIN)
-    poller.register(pidfd, select.POLLIN)
-    while True:
-        size = wire.frame_size(buffer)
-        if size is not None and size > max_bytes:
-            return None, "output_limit"
-        if size is not None and len(buffer) >= wire.HEADER_SIZE + size:
-            payload = bytes(buffer[wire.HEADER_SIZE : wire.HEADER_SIZE + size])
-            del buffer[: wire.HEADER_SIZE + size]
-            return payload, None
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None, "timeout"
-        events = poller.poll(remaining * 1000)
-        readable = any(f == fd for f, _ in events)
-        if readable and _drain(fd, buffer, max_bytes + wire.HEADER_SIZE):
-            return _complete(buffer), None
-        if not readable and any(f == pidfd for f, _ in events):
-            _drain(fd, buffer, max_bytes + wire.HEADER_SIZE)
-            return _complete(buffer), None
-
-
-def _complete(buffer: bytearray) -> bytes | None:
-    """The frame in `buffer` if it is whole (the writer is gone: nothing more will come)."""
-    size = wire.frame_size(buffer)
-    if size is None or len(buffer) < wire.HEADER_SIZE + size:
-        return None
-    return bytes(buffer[wire.HEADER_SIZE : wire.HEADER_SIZE + size])
-
-
-def _drain(fd: int, buffer: bytearray, limit: int) -> bool:
-    """Read what is there (at most a little past `limit`); True at end of file."""
-    while len(buffer) <= limit:
-        try:
-            chunk = os.read(fd, 1 << 16)
-        except BlockingIOError:
-            return False
-        if not chunk:
-            return True
-        buffer += chunk
-    return False
-
-
-def _cpu_clock(pid: int) -> int:
-    """clock_getcpuclockid(pid): the process-wide CPU clock of another process."""
-    return ((~pid) << 3) | 2
-
-
-def _waited_children_ns(pid: int) -> int:
-    """CPU of the children the run process waited for (cutime + cstime, in clock ticks)."""
-    with open(f"/proc/{pid}/stat", "rb") as fh:
-        fields = fh.read().rsplit(b")", 1)[1].split()
-    return (int(fields[13]) + int(fields[14])) * 1_000_000_000 // _TICKS_PER_S
-
-
-_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
-
-
-def _ending(status: int) -> tuple[str, str]:
-    """How a run process that sent no result ended."""
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        if sig == signal.SIGXCPU:
-            return "timeout", "CPU time limit exceeded"
-        name = signal.Signals(sig).name if sig in set(signal.Signals) else f"signal {sig}"
-        return "crash", f"the process was killed by {name}"
-    code = os.WEXITSTATUS(status)
-    if code == runproc.SANDBOX_EXIT:
-        return "sandbox", "the sandbox could not be entered"
-    return "crash", f"the process exited with status {code} before reporting a result"
 
 
 def serve(argv: list[str]) -> None:

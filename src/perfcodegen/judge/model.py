@@ -86,6 +86,10 @@ class JudgeJob(BaseModel):
     compare: CompareOptions = Field(default_factory=CompareOptions)
     stop_at_first_failure: bool = True
     """CHECK mode: stop a program at its first failing test (faster feedback)."""
+    fresh_process_per_test: bool = False
+    """CHECK mode: run every test in a fresh process. By default a verdict-only job runs a
+    program's tests one after another in one sandboxed process (as human-eval and EvalPlus
+    do), which is much faster; timed jobs always use a fresh process per run."""
 
 
 class TestOutcome(BaseModel):

@@ -17,6 +17,7 @@ Imported by the lean fork server: standard library only.
 
 from __future__ import annotations
 
+import dataclasses
 import marshal
 import os
 import struct
@@ -146,6 +147,49 @@ def main(isolation: sandbox.ServerIsolation, task: RunTask, fd: int) -> None:
         wire.write_bytes_frame(fd, observe(task))
         while os.read(fd, 1):  # wait to be killed, so the exit is not inside anyone's timing
             pass
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+_INDEX_SIZE = 4
+
+
+def batch_main(
+    isolation: sandbox.ServerIsolation, base: RunTask, tests: list[TestLike], fd: int
+) -> None:
+    """The body of a check-batch process (`runwatch.CheckBatch`); never returns.
+
+    Trusted until the first test: enter the sandbox, send the start record. Then, for each
+    test index the server sends, run that test once and send the observation. The CPU limit
+    covers every test of the batch; each test's wall-clock deadline is kept by the server."""
+    code = 0
+    try:
+        try:
+            sandbox.enter_run(
+                isolation,
+                (fd,),
+                cpu_time_s=base.cpu_time_s * max(1, len(tests)),
+                memory_mb=base.memory_mb,
+                file_size_mb=base.file_size_mb,
+                max_processes=base.max_processes,
+            )
+        except BaseException as exc:
+            wire.write_frame(fd, ("sandbox", describe_error(exc), False))
+            os._exit(SANDBOX_EXIT)
+        wire.write_bytes_frame(fd, START.pack(time.clock_gettime_ns(time.CLOCK_MONOTONIC), 0))
+        os.set_blocking(fd, True)
+        while True:
+            request = b""
+            while len(request) < _INDEX_SIZE:
+                chunk = os.read(fd, _INDEX_SIZE - len(request))
+                if not chunk:
+                    os._exit(0)
+                request += chunk
+            index = int.from_bytes(request, "little")
+            test = tests[index]
+            wire.write_bytes_frame(fd, observe(dataclasses.replace(base, test=test)))
     except BaseException:
         code = 1
     finally:

@@ -1,0 +1,255 @@
+"""Watching a run process from outside: the fork server's side of every run.
+
+`measure` is the protocol of one fresh run process (start record, go byte, result frame),
+with every clock read here, never in the run. `CheckBatch` runs one program's correctness
+checks in one sandboxed process, test after test, for verdict-only jobs (docs/judge.md,
+"Verdict-only jobs"): no figure is ever taken from such a process.
+
+Imported by the lean fork server: standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import socket
+import struct
+import time
+from typing import Any
+
+from perfcodegen.judge import runproc, sandbox, wire
+
+RESULT_SLACK = 64 * 1024
+"""Room in a result frame besides the captured output (error messages, tracebacks)."""
+
+
+def measure(pid: int, fd: int, wall_time_s: float, output_limit: int) -> dict[str, Any]:
+    """The run's protocol on its socket, with the readings taken here, never in the run:
+
+    1. the first frame is the trusted start record (16 bytes), written before any candidate
+       code; a longer frame is the sandbox's failure;
+    2. the run now waits for a go byte: its CPU clock and the monotonic clock are read here
+       (on a pinned worker the run shares our CPU, so it is off the CPU while we read and
+       the kernel's figure is exact), then the byte is sent;
+    3. the next frame is the result: both clocks are read again the moment it is whole.
+    CPU time is the kernel's accounting of the run process (plus, from /proc, the CPU of
+    children it waited for), so other load on the machine does not inflate it."""
+    run: dict[str, Any] = {
+        "ending": None, "message": "", "payload": None, "wall_ns": None, "cpu_ns": None,
+    }  # fmt: skip
+    os.set_blocking(fd, False)
+    pidfd = os.pidfd_open(pid)
+    deadline = time.monotonic() + wall_time_s
+    buffer = bytearray()
+    try:
+        start, ending = await_frame(fd, pidfd, buffer, deadline, runproc.START.size + 4096)
+        if start is not None and len(start) != runproc.START.size:
+            ending = "sandbox"
+        if start is None or ending:
+            run["ending"], run["message"] = ENDINGS.get(ending or "", (None, ""))
+            return run
+        clock = cpu_clock(pid)
+        cpu0, wall0 = time.clock_gettime_ns(clock), time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+        os.write(fd, b"g")
+        result, ending = await_frame(fd, pidfd, buffer, deadline, output_limit + RESULT_SLACK)
+        wall1 = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+        if result is None or ending:
+            run["ending"], run["message"] = ENDINGS.get(ending or "", (None, ""))
+            return run
+        try:
+            cpu1 = time.clock_gettime_ns(clock) + _waited_children_ns(pid)
+        except OSError:  # its /proc entry is unreadable: no CPU figure rather than a wrong one
+            cpu1 = None
+        run["payload"] = result
+        run["wall_ns"] = wall1 - wall0
+        run["cpu_ns"] = None if cpu1 is None else cpu1 - cpu0
+        return run
+    finally:
+        os.close(pidfd)
+
+
+ENDINGS = {
+    "timeout": ("timeout", "wall-clock time limit exceeded"),
+    "output_limit": ("output_limit", "the program sent more data than the output limit"),
+    "sandbox": ("sandbox", "the sandbox could not be entered"),
+}
+"""Endings decided while reading; a run that just stopped gets its ending from `wait4`."""
+
+
+def await_frame(
+    fd: int, pidfd: int, buffer: bytearray, deadline: float, max_bytes: int
+) -> tuple[bytes | None, str | None]:
+    """(the next frame's payload, None), or (None, why not): "timeout", "output_limit", or
+    None when the process ended or closed the socket first."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    poller.register(pidfd, select.POLLIN)
+    while True:
+        size = wire.frame_size(buffer)
+        if size is not None and size > max_bytes:
+            return None, "output_limit"
+        if size is not None and len(buffer) >= wire.HEADER_SIZE + size:
+            payload = bytes(buffer[wire.HEADER_SIZE : wire.HEADER_SIZE + size])
+            del buffer[: wire.HEADER_SIZE + size]
+            return payload, None
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None, "timeout"
+        events = poller.poll(remaining * 1000)
+        readable = any(f == fd for f, _ in events)
+        if readable and _drain(fd, buffer, max_bytes + wire.HEADER_SIZE):
+            return _complete(buffer), None
+        if not readable and any(f == pidfd for f, _ in events):
+            _drain(fd, buffer, max_bytes + wire.HEADER_SIZE)
+            return _complete(buffer), None
+
+
+def _complete(buffer: bytearray) -> bytes | None:
+    """The frame in `buffer` if it is whole (the writer is gone: nothing more will come)."""
+    size = wire.frame_size(buffer)
+    if size is None or len(buffer) < wire.HEADER_SIZE + size:
+        return None
+    return bytes(buffer[wire.HEADER_SIZE : wire.HEADER_SIZE + size])
+
+
+def _drain(fd: int, buffer: bytearray, limit: int) -> bool:
+    """Read what is there (at most a little past `limit`); True at end of file."""
+    while len(buffer) <= limit:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            return False
+        if not chunk:
+            return True
+        buffer += chunk
+    return False
+
+
+def cpu_clock(pid: int) -> int:
+    """clock_getcpuclockid(pid): the process-wide CPU clock of another process."""
+    return ((~pid) << 3) | 2
+
+
+def _waited_children_ns(pid: int) -> int:
+    """CPU of the children the run process waited for (cutime + cstime, in clock ticks)."""
+    with open(f"/proc/{pid}/stat", "rb") as fh:
+        fields = fh.read().rsplit(b")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) * 1_000_000_000 // _TICKS_PER_S
+
+
+_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
+
+
+def ending_of(status: int) -> tuple[str, str]:
+    """How a run process that sent no result ended."""
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig == signal.SIGXCPU:
+            return "timeout", "CPU time limit exceeded"
+        name = signal.Signals(sig).name if sig in set(signal.Signals) else f"signal {sig}"
+        return "crash", f"the process was killed by {name}"
+    code = os.WEXITSTATUS(status)
+    if code == runproc.SANDBOX_EXIT:
+        return "sandbox", "the sandbox could not be entered"
+    return "crash", f"the process exited with status {code} before reporting a result"
+
+
+
+
+def reap(isolation: sandbox.ServerIsolation, pid: int, run: dict[str, Any]) -> dict[str, Any]:
+    """Kill and reap a run process and everything it left; complete `run` with its peak memory
+    (the leftovers' included), their CPU time, and how it ended when it sent no result."""
+    for target in (pid, -pid):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(target, signal.SIGKILL)
+    _, status, usage = os.wait4(pid, 0)
+    peak = usage.ru_maxrss
+    for leftover in sandbox.kill_descendants():
+        peak = max(peak, leftover.ru_maxrss)  # work in children nobody waited for counts
+        if run.get("cpu_ns") is not None:  # ... and so does their CPU time
+            run["cpu_ns"] += int((leftover.ru_utime + leftover.ru_stime) * 1e9)
+    sandbox.wipe_work_dir(isolation)
+    if run["ending"] is None and run["payload"] is None:
+        run["ending"], run["message"] = ending_of(status)
+    run["maxrss_kb"] = peak
+    return run
+
+
+_INDEX = struct.Struct("<I")
+
+
+class CheckBatch:
+    """One program's check runs in one sandboxed process (verdict-only jobs).
+
+    The process enters the sandbox once, then runs the tests the server names, one result
+    frame each; every test has its own wall-clock deadline. A test that ends the process
+    (crash, limit, time-out) is reported like a fresh run's and the next test gets a new
+    process. Times and memory are not reported: figures always come from fresh processes."""
+
+    def __init__(self, isolation: sandbox.ServerIsolation, base: runproc.RunTask,
+                 tests: list[Any]) -> None:  # fmt: skip
+        self._isolation, self._base, self._tests = isolation, base, tests
+        self._pid: int | None = None
+        self._socket: socket.socket | None = None
+        self._pidfd = -1
+        self._buffer = bytearray()
+
+    def run(self, index: int) -> dict[str, Any]:
+        run: dict[str, Any] = {"ending": None, "message": "", "payload": None,
+                               "wall_ns": None, "cpu_ns": None, "maxrss_kb": None}  # fmt: skip
+        if self._pid is None and not self._start(run):
+            return self._end(run)
+        assert self._socket is not None
+        fd = self._socket.fileno()
+        deadline = time.monotonic() + self._base.wall_time_s
+        try:
+            os.write(fd, _INDEX.pack(index))
+        except OSError:
+            return self._end(run)
+        limit = self._base.output_limit + RESULT_SLACK
+        result, ending = await_frame(fd, self._pidfd, self._buffer, deadline, limit)
+        if result is None or ending:
+            run["ending"], run["message"] = ENDINGS.get(ending or "", (None, ""))
+            return self._end(run)
+        run["payload"] = result
+        return run
+
+    def _start(self, run: dict[str, Any]) -> bool:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = os.fork()
+        if pid == 0:  # the batch process: never returns
+            ours.close()
+            runproc.batch_main(self._isolation, self._base, self._tests, theirs.fileno())
+        theirs.close()
+        self._pid, self._socket, self._pidfd = pid, ours, os.pidfd_open(pid)
+        os.set_blocking(ours.fileno(), False)
+        self._buffer.clear()
+        deadline = time.monotonic() + self._base.wall_time_s
+        start, ending = await_frame(
+            ours.fileno(), self._pidfd, self._buffer, deadline, runproc.START.size + 4096
+        )
+        if start is not None and len(start) != runproc.START.size:
+            ending = "sandbox"
+        if start is None or ending:
+            run["ending"], run["message"] = ENDINGS.get(ending or "", (None, ""))
+            return False
+        return True
+
+    def _end(self, run: dict[str, Any]) -> dict[str, Any]:
+        """The process is done for (or never started): reap it; the next test starts anew."""
+        self.close(run)
+        run["maxrss_kb"] = None
+        return run
+
+    def close(self, run: dict[str, Any] | None = None) -> None:
+        pid, self._pid = self._pid, None
+        if pid is None:
+            return
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        os.close(self._pidfd)
+        reap(self._isolation, pid, run if run is not None else
+             {"ending": "closed", "payload": None})  # fmt: skip
