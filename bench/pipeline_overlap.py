@@ -23,9 +23,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from perfcodegen.config import RunConfig
-from perfcodegen.judge import Judge, JudgeConfig, JudgeJob, JudgeResult, Limits
+from perfcodegen.judge import Judge, JudgeConfig, JudgeJob, JudgeResult
 from perfcodegen.llm.registry import get_model
-from perfcodegen.methods.judging import JudgeService, LocalJudgeService
+from perfcodegen.methods.judging import JudgeService
 from perfcodegen.methods.session import job_key
 from perfcodegen.pipeline import run_method
 from perfcodegen.problems.model import Problem, TestCase
@@ -64,16 +64,13 @@ def script(latency: float) -> Any:
 class ReplayedJudge:
     """An instantaneous judge: serves the results a previous run recorded."""
 
-    def __init__(self, store: RunStore, limits: JudgeService) -> None:
-        self.store, self.limits = store, limits
+    def __init__(self, store: RunStore, jobs: JudgeService) -> None:
+        self.store, self.make_job = store, jobs.make_job
 
     async def run(self, job: JudgeJob) -> JudgeResult:
         result = self.store.get_judge(job_key(job))
         assert result is not None, "the judge-bound run must have recorded every job"
         return result
-
-    def limits_for(self, problem: Problem) -> Limits:
-        return self.limits.limits_for(problem)
 
 
 async def timed_run(
@@ -94,7 +91,7 @@ async def main(count: int, latency: float, k: int) -> None:
     work = problems(count)
     with tempfile.TemporaryDirectory() as tmp:
         async with Judge(JudgeConfig(repeats=12)) as real:
-            judge = LocalJudgeService(real)
+            judge = real
             judge_store = RunStore(Path(tmp) / "judge-bound")
             t_judge = await timed_run(work, 0.0, judge_store, judge, k)
             t_model = await timed_run(

@@ -1,30 +1,190 @@
-"""The programmatic entry points behind the CLI: wire models, judge, store and pipeline."""
+"""The Python API: what the command line does, callable from a script or a notebook.
+
+    import perfcodegen
+
+    problems = perfcodegen.load("humaneval", limit=5)
+    summary = perfcodegen.evaluate("humaneval", solutions="samples.jsonl", out="runs/mine")
+    summary = perfcodegen.run("humaneval", model="openai/gpt-4o", method="perfcodegen", k=4)
+    print(perfcodegen.report(summary.run_dir))
+
+`run` and `evaluate` are synchronous (they start their own event loop); inside a running loop
+(a Jupyter cell with `await`, an async service) use `arun` and `aevaluate`. Both write a run
+directory and resume it when called again with the same settings. Settings are the fields of
+`RunConfig` (what determines results) and `RuntimeOptions` (how to run), by name.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+from typing import Any
+
 from perfcodegen.config import RunConfig, RuntimeOptions
-from perfcodegen.errors import PerfCodegenError
-from perfcodegen.judge import Judge, JudgeConfig
+from perfcodegen.errors import DataError, PerfCodegenError
+from perfcodegen.judge import CompareOptions, Judge, JudgeConfig
 from perfcodegen.llm.cache import ResponseCache
+from perfcodegen.llm.mock import MockModel
 from perfcodegen.llm.model import ModelProvider
 from perfcodegen.llm.registry import get_model
-from perfcodegen.methods.judging import LocalJudgeService
-from perfcodegen.pipeline import ProgressHook, RunSummary, run_method, select_problems
+from perfcodegen.methods.base import get_method_info
+from perfcodegen.methods.judging import JudgeService
+from perfcodegen.pipeline import ProgressHook, RunSummary, load_problems, run_method, select
 from perfcodegen.problems.model import Problem
+from perfcodegen.solutions import REFERENCE, SolutionSet
 from perfcodegen.store import RunStore
+from perfcodegen.store.provenance import machine_details
+
+GIVEN_METHOD = "given"
 
 
-def open_model(spec: str, config: RunConfig, options: RuntimeOptions, cache: ResponseCache | None) -> ModelProvider:
+def load(benchmark: str, **selection: Any) -> list[Problem]:
+    """A benchmark's problems, e.g. `load("mbpp", split="sanitized", limit=10)`.
+
+    `selection`: split, variant, data, limit, difficulty, problems (ids), load_options."""
+    config = RunConfig(name="load", benchmark=benchmark, model="none", **selection)
+    return select(load_problems(config), config)
+
+
+def run(benchmark: str, *, model: str, method: str = "perfcodegen", **settings: Any) -> RunSummary:
+    """Run `method` with `model` on `benchmark` (see the module docstring)."""
+    return asyncio.run(arun(benchmark, model=model, method=method, **settings))
+
+
+async def arun(
+    benchmark: str, *, model: str, method: str = "perfcodegen", **settings: Any
+) -> RunSummary:
+    config, options = settings_to_config(benchmark, dict(settings, model=model, method=method))
+    return await run_config(config, options)
+
+
+def evaluate(benchmark: str, solutions: str | Path = REFERENCE, **settings: Any) -> RunSummary:
+    """Judge existing programs: 'reference', a JSONL samples file or an EvalPlus samples
+    folder (`perfcodegen.solutions`)."""
+    return asyncio.run(aevaluate(benchmark, solutions, **settings))
+
+
+async def aevaluate(
+    benchmark: str, solutions: str | Path = REFERENCE, **settings: Any
+) -> RunSummary:
+    config, options = settings_to_config(benchmark, dict(settings, **eval_settings(str(solutions))))
+    return await run_config(config, options)
+
+
+def eval_settings(solutions: str) -> dict[str, Any]:
+    """The config fields that make a run judge given programs."""
+    source = SolutionSet.load(solutions)
+    return {
+        "method": GIVEN_METHOD,
+        "model": "none",
+        "solutions": source.source if source.source == REFERENCE else str(Path(solutions).resolve()),
+        "solutions_sha256": source.digest,
+        "k": 0,
+    }
+
+
+def default_run_dir(config: RunConfig) -> Path:
+    if config.method == GIVEN_METHOD:
+        stem = Path(config.solutions).stem if config.solutions else REFERENCE
+        tag = f"-{config.solutions_sha256[:8]}" if config.solutions_sha256 else ""
+        return Path("runs") / f"eval-{config.benchmark}-{stem}{tag}"
+    return Path("runs") / f"{config.benchmark}-{config.method}-{config.model.replace('/', '_')}"
+
+
+async def run_config(
+    config: RunConfig,
+    options: RuntimeOptions,
+    *,
+    problems: list[Problem] | None = None,
+    progress: ProgressHook | None = None,
+) -> RunSummary:
+    """Run (or resume) `config` into `options.out`. Finished work is never redone."""
+    notes: list[str] = []
+    if problems is None:
+        every = load_problems(config)
+        problems = select(every, config)
+        if config.method == GIVEN_METHOD:
+            problems, notes = _with_solutions(every, problems, config)
+    needs_model = get_method_info(config.method).needs_model
+    cache = ResponseCache(options.cache_path) if options.cache and needs_model else None
+    model = _open_model(config.model, config, options, cache) if needs_model else MockModel([])
+    refine = _open_model(config.refine_model, config, options, cache) if config.refine_model else None
+    store = RunStore(options.out)
+    try:
+        judge_config = JudgeConfig(
+            workers=options.workers,
+            repeats=config.repeats,
+            isolation=options.isolation,
+            compare=CompareOptions(strict_types=config.strict_types),
+        )
+        async with Judge(judge_config) as judge:
+            if config.ecco_fix:
+                problems = await _almost_correct(problems, judge)
+            summary = await run_method(
+                config, problems, store, model=model, refine_model=refine, judge=judge,
+                max_in_flight=options.max_problems_in_flight, progress=progress,
+                session_details={**machine_details(), "isolation": options.isolation},
+            )  # fmt: skip
+            summary.notes.extend(notes)
+            return summary
+    finally:
+        await model.aclose()
+        if refine is not None:
+            await refine.aclose()
+        if cache is not None:
+            cache.close()
+        store.close()
+
+
+def settings_to_config(benchmark: str, settings: dict[str, Any]) -> tuple[RunConfig, RuntimeOptions]:
+    """Keyword settings -> (RunConfig, RuntimeOptions); an unknown name is a user error."""
+    run_fields, option_fields = set(RunConfig.model_fields), set(RuntimeOptions.model_fields)
+    unknown = sorted(set(settings) - run_fields - option_fields)
+    if unknown:
+        raise PerfCodegenError(f"unknown setting(s): {', '.join(unknown)}")
+    values = {k: v for k, v in settings.items() if k in run_fields}
+    values.setdefault("name", "")
+    config = RunConfig(benchmark=benchmark, **values)
+    runtime = {k: v for k, v in settings.items() if k in option_fields}
+    out = Path(runtime.pop("out", None) or default_run_dir(config))
+    if not config.name:
+        config = config.with_overrides(name=out.name)
+    return config, RuntimeOptions(out=out, **runtime)
+
+
+def _with_solutions(
+    every: list[Problem], chosen: list[Problem], config: RunConfig
+) -> tuple[list[Problem], list[str]]:
+    """The chosen problems that have given programs, and what the user should know."""
+    source = SolutionSet.load(config.solutions or REFERENCE)
+    if source.digest != config.solutions_sha256:
+        raise PerfCodegenError(f"{source.source} changed while the run was being set up")
+    kept = [p for p in chosen if source.programs_for(p)]
+    notes = []
+    if source.source != REFERENCE:
+        unknown = source.unknown_tasks(every)
+        if unknown and config.limit is None:
+            shown = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+            notes.append(
+                f"{len(unknown)} task id(s) in {source.source} are not {config.benchmark} "
+                f"problems and were not judged: {shown}"
+            )
+        if len(kept) < len(chosen):
+            notes.append(f"{len(chosen) - len(kept)} selected problem(s) have no given program")
+    if not kept:
+        raise DataError(f"{source.source}: no programs for the selected {config.benchmark} problems")
+    return kept, notes
+
+
+def _open_model(
+    spec: str, config: RunConfig, options: RuntimeOptions, cache: ResponseCache | None
+) -> ModelProvider:
     return get_model(
-        spec,
-        base_url=config.base_url,
-        api_key=options.api_key,
-        max_connections=options.max_connections,
-        cache=cache,
-    )
+        spec, base_url=config.base_url, api_key=options.api_key,
+        max_connections=options.max_connections, cache=cache,
+    )  # fmt: skip
 
 
-async def _almost_correct(problems: list[Problem], judge: LocalJudgeService) -> list[Problem]:
+async def _almost_correct(problems: list[Problem], judge: JudgeService) -> list[Problem]:
     from perfcodegen.methods.ecco_fix import almost_correct_inputs
 
     kept = await almost_correct_inputs(problems, judge)
@@ -35,37 +195,3 @@ async def _almost_correct(problems: list[Problem], judge: LocalJudgeService) -> 
             "from accepted programs, so bring buggy inputs as a custom benchmark (input_program)"
         )
     return kept
-
-
-async def run(
-    config: RunConfig,
-    options: RuntimeOptions,
-    *,
-    problems: list[Problem] | None = None,
-    progress: ProgressHook | None = None,
-) -> RunSummary:
-    """Run (or resume) `config` into `options.out`. Finished work is never redone."""
-    chosen = problems if problems is not None else select_problems(config)
-    cache = ResponseCache(options.cache_path) if options.cache else None
-    model = open_model(config.model, config, options, cache)
-    refine = open_model(config.refine_model, config, options, cache) if config.refine_model else None
-    store = RunStore(options.out)
-    try:
-        judge_config = JudgeConfig(
-            workers=options.workers, repeats=config.repeats, isolation=options.isolation
-        )
-        async with Judge(judge_config) as judge:
-            service = LocalJudgeService(judge)
-            if config.ecco_fix:
-                chosen = await _almost_correct(chosen, service)
-            return await run_method(
-                config, chosen, store, model=model, refine_model=refine, judge=service,
-                max_in_flight=options.max_problems_in_flight, progress=progress,
-            )
-    finally:
-        await model.aclose()
-        if refine is not None:
-            await refine.aclose()
-        if cache is not None:
-            cache.close()
-        store.close()

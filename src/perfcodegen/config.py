@@ -31,6 +31,11 @@ class RunConfig(BaseModel):
     """Model for refinement turns when `model` can only serve samples (e.g. replay)."""
     base_url: str | None = None
     method: str = "perfcodegen"
+    solutions: str | None = None
+    """Method 'given' (`perfcodegen eval`): 'reference', a JSONL samples file, or a folder of
+    program files in EvalPlus's layout (see `perfcodegen.solutions`)."""
+    solutions_sha256: str | None = None
+    """The content of `solutions` when the run started: a changed file is a new run."""
     paradigm: Literal["nl2code", "edit"] = "nl2code"
     k: int = 8
     """Samples per problem (Best@k for every k up to this)."""
@@ -51,7 +56,22 @@ class RunConfig(BaseModel):
     few_shot: int = 2
     """Demonstrations for few-shot methods."""
 
-    measure: Literal["paired", "wall", "instructions"] = "paired"
+    details: bool = False
+    """Judge every test of every candidate (per-test details); by default a candidate stops at
+    its first failing test, as EvalPlus does without --test-details."""
+    strict_types: bool = False
+    """Compare outputs type-strictly (a bool is not an int); default: Python's `==`, as the
+    benchmarks' own harnesses compare."""
+    time_limit_floor_s: float = Field(default=4.0, gt=0)
+    time_limit_factor: float = Field(default=4.0, gt=0)
+    """Check runs get max(floor, factor x the fastest reference's time) per test (EvalPlus's
+    rule and defaults); without a passing reference, the judge's default limit."""
+    timing_tests: Literal["base", "all"] = "base"
+    """Tests the final timing uses: 'base' = the benchmark's own tests, without EvalPlus's
+    generated 'plus' inputs (correctness always uses every test); 'all' = every test."""
+
+    measure: Literal["paired", "wall", "instructions", "none"] = "paired"
+    """How final figures are taken; 'none': verdicts only, nothing is timed."""
     repeats: int = 12
     memory: bool = False
     max_references: int = 10

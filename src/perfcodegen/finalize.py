@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from perfcodegen.judge.model import MeasureMode
-from perfcodegen.measuring import NOT_MEASURED, Measured, measure_programs
+from perfcodegen.measuring import (
+    NOT_MEASURED,
+    Measured,
+    check_time_limits,
+    measure_programs,
+    timing_tests,
+)
 from perfcodegen.methods.base import get_method_info
 from perfcodegen.methods.session import ProblemSession
 from perfcodegen.metrics.bestk import View, final_program
@@ -22,28 +28,36 @@ async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
     problem, config = session.problem, session.config
     all_tests = problem.tests
 
-    # 1. Final correctness on all tests (the private ones included).
+    # 1. The references that pass every test; the first one sets the time limits (EvalPlus).
+    references: list[str] = []
+    limits: list[float] | None = None
+    for source in problem.references[: config.max_references]:
+        checked = (await session.run_job([source], all_tests, MeasureMode.CHECK)).result
+        if checked.ok:
+            references.append(source)
+            if limits is None:
+                limits = check_time_limits(
+                    checked, config.time_limit_floor_s, config.time_limit_factor
+                )
+    input_ok: bool | None = None
+    if problem.input_program is not None:
+        input_ok = (await session.run_job([problem.input_program], all_tests, MeasureMode.CHECK)).result.ok
+
+    # 2. Final correctness on all tests (the private ones included).
     for candidate in session.candidates:
-        result = await session.check(candidate, all_tests)
+        result = await session.check(
+            candidate, all_tests, stop_at_first_failure=not config.details, time_limits_s=limits
+        )
         record = candidate.record
         record.verdict, record.passed, record.total = result.verdict.value, result.passed, result.total
         session.save(candidate)
     correct = [c for c in session.candidates if c.record.correct and c.code]
 
-    references = []
-    for source in problem.references[: config.max_references]:
-        if (await session.run_job([source], all_tests, MeasureMode.CHECK)).result.ok:
-            references.append(source)
-    input_ok: bool | None = None
-    if problem.input_program is not None:
-        input_ok = (await session.run_job([problem.input_program], all_tests, MeasureMode.CHECK)).result.ok
-
-    # 2. One measurement session for every distinct correct program.
+    # 3. One measurement session for every distinct correct program, on the timing tests.
     inputs = [problem.input_program] if input_ok and problem.input_program else []
     programs = [*references, *inputs, *(c.code for c in correct if c.code)]
-    timed = await measure_programs(
-        session.run_job, programs, all_tests, config.measure, config.memory
-    )
+    timing = timing_tests(all_tests, config.timing_tests)
+    timed = await measure_programs(session.run_job, programs, timing, config.measure, config.memory)
 
     def cost(source: str | None) -> Measured:
         return timed.get(source or "", NOT_MEASURED)
@@ -63,6 +77,9 @@ async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
         spectrum_time_s=spectrum_time,
         spectrum_memory_kb=spectrum_memory,
         spectrum_source=spectrum_source,
+        measure=config.measure,
+        timing_tests=config.timing_tests,
+        timing_test_count=len(timing),
         candidates=[
             CandidateOutcome(
                 candidate_id=c.id,
@@ -70,6 +87,9 @@ async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
                 phase=c.record.phase,
                 round=c.record.round,
                 correct=c.record.correct,
+                verdict=c.record.verdict,
+                passed=c.record.passed,
+                total=c.record.total,
                 time_s=cost(c.code).cost if c.record.correct else None,
                 per_test_s=cost(c.code).per_test if c.record.correct else None,
                 memory_kb=cost(c.code).memory_kb if c.record.correct else None,

@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from perfcodegen.judge.model import JudgeResult, MeasureMode, ProgramResult
+from perfcodegen.judge.model import JudgeResult, MeasureMode, ProgramResult, Verdict
 from perfcodegen.problems.model import TestCase
+
+PLUS_TEST = "plus"
+"""The label of EvalPlus's generated inputs (`TestCase.name`)."""
 
 RunJob = Callable[[list[str], list[TestCase], MeasureMode], Awaitable[JudgeResult]]
 
@@ -32,7 +35,7 @@ async def measure_programs(
 ) -> dict[str, Measured]:
     """Cost of each distinct program; programs that fail during measurement are left out."""
     distinct = list(dict.fromkeys(programs))
-    if not distinct:
+    if not distinct or measure == "none":
         return {}
     results: list[ProgramResult]
     if measure == "paired" and len(distinct) > 1:
@@ -56,3 +59,28 @@ async def measure_programs(
             peak = (await run_job([source], tests, MeasureMode.MEMORY)).result
             figures.memory_kb = peak.peak_memory_kb if peak.ok else None
     return measured
+
+
+def timing_tests(tests: list[TestCase], which: str) -> list[TestCase]:
+    """The tests final timing runs on: 'all', or 'base' (the benchmark's own tests, without
+    EvalPlus's generated inputs: hundreds of tiny inputs per problem add judge time, not
+    information about speed); a problem made only of generated inputs keeps them all."""
+    if which == "all":
+        return tests
+    base = [t for t in tests if t.name != PLUS_TEST]
+    return base or tests
+
+
+def check_time_limits(
+    reference: ProgramResult | None, floor_s: float, factor: float
+) -> list[float] | None:
+    """EvalPlus's per-test time limits, max(floor, factor x the reference's time on the test),
+    in CPU time (the judge enforces them as CPU time, so load on the machine does not turn a
+    slow-but-correct program into a time-out). None (the judge's default limits) without a
+    reference that passed every test."""
+    if reference is None or reference.verdict is not Verdict.PASSED:
+        return None
+    times = [t.check_cpu_s for t in reference.tests]
+    if len(times) != reference.total or any(t is None for t in times):
+        return None
+    return [max(floor_s, factor * (t or 0.0)) for t in times]

@@ -10,13 +10,15 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from perfcodegen.config import RunConfig, RuntimeOptions
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.finalize import finalize_problem
 from perfcodegen.llm.model import ModelProvider
-from perfcodegen.methods.base import Method, build_method
+from perfcodegen.methods.base import Method, build_method, get_method_info
 from perfcodegen.methods.judging import JudgeService
+from perfcodegen.methods.prompts import template_digests
 from perfcodegen.methods.session import ProblemSession
 from perfcodegen.problems.model import Problem
 from perfcodegen.problems.registry import LoadOptions, load_benchmark
@@ -34,10 +36,17 @@ class RunSummary:
     skipped: int = 0
     errors: dict[str, str] = field(default_factory=dict)
     model_calls: int = 0
+    notes: list[str] = field(default_factory=list)
+    """What the user should know about the run (e.g. rows of unknown tasks not judged)."""
 
 
 def select_problems(config: RunConfig) -> list[Problem]:
     """Load the benchmark and keep the requested problems (native or full ids)."""
+    return select(load_problems(config), config)
+
+
+def load_problems(config: RunConfig) -> list[Problem]:
+    """The benchmark as the config loads it (its `limit` applies unless ids are given)."""
     options = LoadOptions(
         split=config.split,
         data=Path(config.data) if config.data else None,
@@ -46,7 +55,11 @@ def select_problems(config: RunConfig) -> list[Problem]:
         difficulty=config.difficulty,
         extra=dict(config.load_options),
     )
-    problems = load_benchmark(config.benchmark, options)
+    return load_benchmark(config.benchmark, options)
+
+
+def select(problems: list[Problem], config: RunConfig) -> list[Problem]:
+    """The problems the config asks for, among `problems` (loaded by `load_problems`)."""
     if config.problems:
         wanted = set(config.problems)
         chosen = [p for p in problems if p.id in wanted or p.native_id in wanted]
@@ -78,9 +91,11 @@ async def run_method(
     judge: JudgeService,
     max_in_flight: int = 8,
     progress: ProgressHook | None = None,
+    session_details: dict[str, Any] | None = None,
 ) -> RunSummary:
     """Run `config.method` on each problem not yet done in `store`."""
-    store.save_config(config.model_dump(mode="json"))
+    store.save_config(saved_config(config))
+    store.record_session(session_details or {})
     method = build_method(config)
     summary = RunSummary(run_dir=store.run_dir, total=len(problems))
     gate = asyncio.Semaphore(max_in_flight)
@@ -127,6 +142,18 @@ async def run_method(
         await asyncio.gather(*tasks, return_exceptions=True)
     summary.model_calls = len(store.calls())
     return summary
+
+
+def saved_config(config: RunConfig) -> dict[str, Any]:
+    """config.json: the config, perfcodegen's version (informational) and, for methods that
+    ask a model, the digest of every prompt template (a changed prompt is a new run)."""
+    from perfcodegen import __version__
+
+    saved = config.model_dump(mode="json")
+    saved["perfcodegen_version"] = __version__
+    if get_method_info(config.method).needs_model:
+        saved["templates"] = template_digests()
+    return saved
 
 
 async def solve_and_finalize(method: Method, session: ProblemSession) -> None:

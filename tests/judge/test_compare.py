@@ -7,8 +7,8 @@ import pytest
 from perfcodegen.judge.compare import normalize_stdout, stdout_equal, values_equal
 from perfcodegen.judge.model import CompareOptions
 
-STRICT = CompareOptions()
-LOOSE = CompareOptions(strict_types=False)
+STRICT = CompareOptions(strict_types=True)
+LOOSE = CompareOptions()
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,6 @@ from perfcodegen.judge import Judge, JudgeConfig
 from perfcodegen.llm.registry import get_model
 from perfcodegen.methods.base import build_method
 from perfcodegen.methods.ecco_fix import almost_correct_inputs
-from perfcodegen.methods.judging import LocalJudgeService
 from perfcodegen.metrics.ecco import edit_metrics, generation_metrics
 from perfcodegen.metrics.records import ProblemOutcome
 from perfcodegen.pipeline import run_method
@@ -128,7 +127,7 @@ async def run_ecco(
                 store,
                 model=model,
                 refine_model=None,
-                judge=LocalJudgeService(judge),
+                judge=judge,
             )
     finally:
         await model.aclose()
@@ -420,7 +419,7 @@ async def test_ecco_fix_keeps_only_almost_correct_input_programs() -> None:
         sum_problem(HALF_RIGHT, "public-failure"),
     ]
     async with Judge(JudgeConfig(workers=1, pin_cpus=False)) as judge:
-        kept = await almost_correct_inputs(problems, LocalJudgeService(judge))
+        kept = await almost_correct_inputs(problems, judge)
     assert [p.native_id for p in kept] == ["almost"]
 
 

@@ -20,7 +20,6 @@ from perfcodegen.judge import Judge, JudgeConfig
 from perfcodegen.judge.model import MeasureMode
 from perfcodegen.llm.registry import get_model
 from perfcodegen.methods.base import get_method_info
-from perfcodegen.methods.judging import LocalJudgeService
 from perfcodegen.methods.perf_strategies import format_seconds
 from perfcodegen.methods.prompts import render
 from perfcodegen.pipeline import run_method
@@ -150,7 +149,7 @@ def run_tiny(tmp_path: Path, scripted_server: Any) -> Iterator[Any]:  # noqa: F8
                     store,
                     model=model,
                     refine_model=None,
-                    judge=LocalJudgeService(judge),
+                    judge=judge,
                 )
         finally:
             await model.aclose()

@@ -53,11 +53,10 @@ async def run_once(server: ScriptedServer, store: RunStore, cfg: RunConfig) -> P
     model = get_model(cfg.model, base_url=server.base_url, api_key="test-key")
     problem = sum_squares_problem()
     from perfcodegen.judge import Judge, JudgeConfig
-    from perfcodegen.methods.judging import LocalJudgeService
 
     async with Judge(JudgeConfig(workers=2, repeats=cfg.repeats)) as judge:
         summary = await run_method(
-            cfg, [problem], store, model=model, refine_model=None, judge=LocalJudgeService(judge)
+            cfg, [problem], store, model=model, refine_model=None, judge=judge
         )
     await model.aclose()
     assert summary.errors == {}

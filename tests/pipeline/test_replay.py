@@ -53,7 +53,7 @@ def test_replay_run_matches_eval_of_the_same_file(tmp_path: Path, capsys: pytest
         "eval", "humaneval", "--solutions", str(GPT4_SEEDS), "--problems", problems,
         "--repeats", "3", "--out", str(eval_dir), "--json",
     ]) == 0
-    lines = (eval_dir / "results.jsonl").read_text().splitlines()
-    passed = {json.loads(line)["task_id"]: json.loads(line)["verdict"] == "passed" for line in lines}
+    with RunStore(eval_dir) as store:
+        passed = {c.problem_id: c.verdict == "passed" for c in store.candidates()}
     assert {pid: c.verdict == "passed" for pid, c in candidates.items()} == passed
     assert 0 < sum(passed.values()) < len(passed)

@@ -36,7 +36,44 @@ LoaderOptionOpt = Annotated[
     ),
 ]
 RepeatsOpt = Annotated[int, typer.Option("--repeats", min=1, help="Timed runs per test (E).")]
-MeasureOpt = Annotated[str, typer.Option("--measure", help="Timing: paired, wall or instructions.")]
+MeasureOpt = Annotated[
+    str, typer.Option("--measure", help="Timing: paired, wall, instructions, or none (verdicts only).")
+]
+DetailsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--details/--no-details",
+        help="Run every test of every candidate (per-test details) instead of stopping at its "
+        "first failing test.",
+    ),
+]
+StrictTypesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict-types/--python-equality",
+        help="Type-strict output comparison (a bool is not an int); default: Python's ==, as "
+        "the benchmarks' own harnesses compare.",
+    ),
+]
+TimingTestsOpt = Annotated[
+    str,
+    typer.Option(
+        "--timing-tests",
+        help="Tests the final timing runs on: base (the benchmark's own, without EvalPlus's "
+        "generated inputs) or all. Correctness always uses every test.",
+    ),
+]
+TimeLimitFloorOpt = Annotated[
+    float,
+    typer.Option("--time-limit-floor", min=0.001, help="Per-test time limit floor, seconds (EvalPlus: 4)."),
+]
+TimeLimitFactorOpt = Annotated[
+    float,
+    typer.Option(
+        "--time-limit-factor", min=0.001,
+        help="Per-test time limit = max(floor, factor x the reference's time) (EvalPlus: 4).",
+    ),
+]
 MemoryOpt = Annotated[
     bool, typer.Option("--memory/--no-memory", help="Also measure peak memory (separate pass).")
 ]

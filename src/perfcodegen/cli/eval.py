@@ -1,4 +1,8 @@
-"""`perfcodegen eval`: judge reference solutions or a samples file on a benchmark."""
+"""`perfcodegen eval`: judge reference solutions, a samples file or a samples folder.
+
+The same engine as `perfcodegen run` (method `given`): one run directory, resumable, and
+readable by `report`, `compare` and `export`.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
 from perfcodegen.cli._app import app, console, parse_options, print_json
 from perfcodegen.cli._options import (
     BenchmarkArg,
     DataOpt,
+    DetailsOpt,
     DifficultyOpt,
     IsolationOpt,
     JsonOpt,
@@ -24,6 +29,10 @@ from perfcodegen.cli._options import (
     ProblemsOpt,
     RepeatsOpt,
     SplitOpt,
+    StrictTypesOpt,
+    TimeLimitFactorOpt,
+    TimeLimitFloorOpt,
+    TimingTestsOpt,
     VariantOpt,
     WorkersOpt,
     split_ids,
@@ -31,7 +40,6 @@ from perfcodegen.cli._options import (
 from perfcodegen.cli._options import (
     isolation_level as _isolation,
 )
-from perfcodegen.errors import PerfCodegenError
 
 
 @app.command("eval")
@@ -39,7 +47,10 @@ def eval_command(
     benchmark: BenchmarkArg,
     solutions: Annotated[
         str,
-        typer.Option(help="'reference' or a JSONL file of {task_id, solution|completion} rows."),
+        typer.Option(
+            help="'reference', a JSONL file of {task_id, solution|completion} rows, or an "
+            "EvalPlus samples folder (<task_id with / as _>/<n>.py)."
+        ),
     ] = "reference",
     split: SplitOpt = None,
     variant: VariantOpt = None,
@@ -47,6 +58,11 @@ def eval_command(
     repeats: RepeatsOpt = 12,
     measure: MeasureOpt = "paired",
     memory: MemoryOpt = False,
+    details: DetailsOpt = False,
+    strict_types: StrictTypesOpt = False,
+    timing_tests: TimingTestsOpt = "base",
+    time_limit_floor: TimeLimitFloorOpt = 4.0,
+    time_limit_factor: TimeLimitFactorOpt = 4.0,
     workers: WorkersOpt = None,
     isolation: IsolationOpt = "full",
     limit: LimitOpt = None,
@@ -54,91 +70,67 @@ def eval_command(
     option: LoaderOptionOpt = None,
     problems: ProblemsOpt = None,
     out: Annotated[
-        Path | None, typer.Option(help="Output directory (default runs/eval-<benchmark>).")
+        Path | None,
+        typer.Option(help="Run directory (default runs/eval-<benchmark>-<solutions>-<digest>)."),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Judge solutions: verdicts, tests passed, per-test timings, pass@k and runtime ratios."""
-    from perfcodegen.config import RunConfig
-    from perfcodegen.evaluate import (
-        EvalSettings,
-        evaluate,
-        load_solutions,
-        summarize,
-        write_summary,
-    )
-    from perfcodegen.judge import Judge, JudgeConfig
-    from perfcodegen.methods.judging import LocalJudgeService
-    from perfcodegen.pipeline import select_problems
+    """Judge solutions: verdicts, pass@k, and time against the fastest reference."""
+    from perfcodegen import api
+    from perfcodegen.metrics.run import load_run
+    from perfcodegen.metrics.samples import sample_summary
 
-    if measure not in ("wall", "paired", "instructions"):
-        raise PerfCodegenError(f"--measure must be wall, paired or instructions, not {measure!r}")
-    selection = RunConfig(
-        name="eval",
-        benchmark=benchmark,
-        split=split,
-        variant=variant,
-        data=str(data) if data else None,
-        difficulty=difficulty,
-        load_options=parse_options(option),
-        limit=limit,
-        model="none/none",
-        problems=split_ids(problems),
-    )
-    chosen = select_problems(selection)
-    if solutions == "reference":
-        samples = {p.id: p.references[:1] for p in chosen if p.references}
-    else:
-        samples = load_solutions(Path(solutions), chosen)
-    if not samples:
-        raise PerfCodegenError("no solutions to evaluate for the selected problems")
-    target = out or Path("runs") / f"eval-{benchmark}"
-    settings = EvalSettings(measure=measure, repeats=repeats, memory=memory)
-
-    async def go() -> list:  # type: ignore[type-arg]
-        with Progress(
-            TextColumn("judging"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=as_json,
-        ) as bar:
-            task = bar.add_task("judging", total=len(samples))
-            config = JudgeConfig(workers=workers, repeats=repeats, isolation=_isolation(isolation))
-            async with Judge(config) as judge:
-                return await evaluate(
-                    chosen,
-                    samples,
-                    LocalJudgeService(judge),
-                    target,
-                    settings,
-                    on_done=lambda _: bar.advance(task),
-                )
-
-    results = asyncio.run(go())
-    summary = summarize(results)
-    write_summary(target, summary)
+    settings = dict(
+        split=split, variant=variant, data=str(data) if data else None, difficulty=difficulty,
+        load_options=parse_options(option), limit=limit, problems=split_ids(problems),
+        repeats=repeats, measure=measure, memory=memory, details=details,
+        strict_types=strict_types, timing_tests=timing_tests,
+        time_limit_floor_s=time_limit_floor, time_limit_factor=time_limit_factor,
+        workers=workers, isolation=_isolation(isolation), show_progress=not as_json,
+        **api.eval_settings(solutions),
+    )  # fmt: skip
+    if out is not None:
+        settings["out"] = out
+    config, options = api.settings_to_config(benchmark, settings)
+    if not as_json:
+        console.print(f"run directory: {escape(str(options.out))}", highlight=False)
+    summary = asyncio.run(api.run_config(config, options))
+    figures = sample_summary(load_run(summary.run_dir).outcomes)
     if as_json:
-        print_json(summary.model_dump())
-        return
-    table = Table(title=f"{benchmark}: {summary.tasks} tasks, {summary.samples} samples")
+        print_json({**figures.model_dump(), "run_dir": str(summary.run_dir),
+                    "notes": summary.notes, "errors": summary.errors})  # fmt: skip
+    else:
+        _print(benchmark, figures, isolation)
+        for note in summary.notes:
+            console.print(f"note: {escape(note)}", highlight=False)
+        console.print(f"run directory: {escape(str(summary.run_dir))}", highlight=False)
+    if summary.errors:
+        for problem_id, message in sorted(summary.errors.items()):
+            console.print(f"[yellow]{escape(problem_id)}[/]: {escape(message)}", highlight=False)
+        raise typer.Exit(code=1)
+
+
+def _print(benchmark: str, figures: object, isolation: str) -> None:
+    from perfcodegen.metrics.samples import SampleSummary
+
+    assert isinstance(figures, SampleSummary)
+    table = Table(title=f"{benchmark}: {figures.tasks} tasks, {figures.samples} samples")
     table.add_column("metric")
     table.add_column("value", justify="right")
-    for name, value in summary.pass_at_k.items():
+    for name, value in figures.pass_at_k.items():
         table.add_row(name, f"{100 * value:.2f}%")
-    for verdict, count in sorted(summary.verdicts.items()):
+    for verdict, count in figures.verdicts.items():
         table.add_row(f"verdict {verdict}", str(count))
-    table.add_row("samples timed", str(summary.timed))
-    table.add_row("total time of timed samples", f"{1000 * summary.total_time_s:.3f} ms")
-    if summary.runtime_ratio_geomean is not None:
-        table.add_row(
-            "runtime / fastest reference (geomean)", f"{summary.runtime_ratio_geomean:.3f}"
-        )
-    if summary.total_time_ratio is not None:
-        table.add_row("speedup vs reference (ratio of sums)", f"{summary.total_time_ratio:.3f}")
-    if summary.isolation is not None:
-        table.add_row("judge isolation", summary.isolation)
+    table.add_row("samples timed", str(figures.timed))
+    if figures.timed:
+        if figures.cost_unit == "instructions":
+            table.add_row("total instructions of timed samples", f"{figures.total_cost:,.0f}")
+        else:
+            table.add_row("total time of timed samples", f"{1000 * figures.total_cost:.3f} ms")
+        table.add_row("timing tests", str(figures.timing_tests))
+    if figures.cost_ratio_geomean is not None:
+        table.add_row("cost / fastest reference (geomean)", f"{figures.cost_ratio_geomean:.3f}")
+    if figures.speedup_ratio_of_sums is not None:
+        table.add_row("speedup vs reference (ratio of sums)", f"{figures.speedup_ratio_of_sums:.3f}")
+    table.add_row("judge isolation (weakest accepted)", isolation)
     console.print(table)
-    console.print(f"results: {target / 'results.jsonl'}")

@@ -146,7 +146,7 @@ def run(
         show_progress=not as_json,
     )
     with _progress(enabled=not as_json) as (hook, _):
-        summary = asyncio.run(api.run(config, options, progress=hook))
+        summary = asyncio.run(api.run_config(config, options, progress=hook))
     print_run_report(summary.run_dir, as_json=as_json)
     if summary.errors:
         for problem_id, message in sorted(summary.errors.items()):

@@ -239,6 +239,7 @@ def _request(job: JudgeJob) -> dict[str, Any]:
         "tests": tests,
         "memory": job.mode is MeasureMode.MEMORY,
         "batch": job.mode is MeasureMode.CHECK and not job.fresh_process_per_test,
+        "time_limits": job.time_limits_s,
         "repeats": job.repeats,
         "warmup": job.warmup,
         "limits": job.limits.model_dump(),

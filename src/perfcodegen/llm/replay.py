@@ -87,7 +87,7 @@ class ReplayProvider:
         """
         for key in sorted(task_keys(task_id), key=len, reverse=True):
             for recorded in self._index.get(key, []):
-                if _same_benchmark_family(recorded, task_id):
+                if same_benchmark_family(recorded, task_id):
                     return self._by_task[recorded]
         if messages:
             asked = "\n".join(m.content for m in messages if m.role == "user")
@@ -119,7 +119,7 @@ class ReplayProvider:
         return None
 
 
-def _same_benchmark_family(recorded: str, asked: str) -> bool:
+def same_benchmark_family(recorded: str, asked: str) -> bool:
     """'HumanEval/3' must not answer 'mbpp/3': when both name a benchmark, they must agree."""
     recorded_head = _family(recorded)
     asked_parts = asked.lower().split("/")

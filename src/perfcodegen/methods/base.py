@@ -31,6 +31,8 @@ class MethodInfo:
     call_budget: str
     """Model calls per problem, as a formula (k = samples)."""
     factory: Callable[[RunConfig], Method]
+    needs_model: bool = True
+    """False for methods that judge given programs: no model is opened for them."""
     final_rule: FinalRule | None = None
     """How the final program is chosen; None = PerfCodeGen's rule (the fastest correct refinement,
     metrics.bestk.final_program, method view). ECCO's methods return their last iteration."""

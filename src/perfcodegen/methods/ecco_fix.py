@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from perfcodegen.judge.model import JudgeJob, MeasureMode
+from perfcodegen.judge.model import MeasureMode
 from perfcodegen.methods.judging import JudgeService
 from perfcodegen.problems.model import Problem, TestCase
 
@@ -35,13 +35,5 @@ async def almost_correct_inputs(problems: Sequence[Problem], judge: JudgeService
 
 async def _passes(problem: Problem, judge: JudgeService, tests: list[TestCase], label: str) -> bool:
     assert problem.input_program is not None
-    job = JudgeJob(
-        job_id=f"ecco-fix:{problem.id}:{label}",
-        programs=[problem.input_program],
-        entry_point=problem.entry_point,
-        tests=tests,
-        test_setup=problem.test_setup,
-        mode=MeasureMode.CHECK,
-        limits=judge.limits_for(problem),
-    )
+    job = judge.make_job([problem.input_program], problem, MeasureMode.CHECK, tests)
     return (await judge.run(job)).result.ok

@@ -1,28 +1,27 @@
-"""The judge as methods see it: run a job, and know a problem's limits. Nothing else."""
+"""The judge as methods see it: make a job for a problem, and run it. Nothing else.
+
+`perfcodegen.judge.Judge` satisfies this protocol; so can anything that serves recorded
+results (see bench/pipeline_overlap.py). Every judge job of a run is made by `make_job`, so
+the run's repeats, warm-up, limits and comparison rules apply to all of them.
+"""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from perfcodegen.judge.judge import Judge, problem_limits
-from perfcodegen.judge.model import JudgeJob, JudgeResult, Limits
-from perfcodegen.problems.model import Problem
+from perfcodegen.judge.model import JudgeJob, JudgeResult, MeasureMode
+from perfcodegen.problems.model import Problem, TestCase
 
 
 class JudgeService(Protocol):
     async def run(self, job: JudgeJob) -> JudgeResult: ...
 
-    def limits_for(self, problem: Problem) -> Limits: ...
-
-
-class LocalJudgeService:
-    """Adapts `perfcodegen.judge.Judge` to what methods need (problem limits included)."""
-
-    def __init__(self, judge: Judge) -> None:
-        self._judge = judge
-
-    async def run(self, job: JudgeJob) -> JudgeResult:
-        return await self._judge.run(job)
-
-    def limits_for(self, problem: Problem) -> Limits:
-        return problem_limits(self._judge.config.limits, problem)
+    def make_job(
+        self,
+        programs: list[str],
+        problem: Problem,
+        mode: MeasureMode,
+        tests: list[TestCase] | None = None,
+        stop_at_first_failure: bool = True,
+        time_limits_s: list[float] | None = None,
+    ) -> JudgeJob: ...

@@ -23,3 +23,17 @@ def _environment() -> jinja2.Environment:
 def render(template: str, **values: Any) -> str:
     """Render `prompts/<template>.j2` with the given values (missing values are errors)."""
     return _environment().get_template(f"{template}.j2").render(**values).strip()
+
+
+def template_digests() -> dict[str, str]:
+    """sha256 (first 16 hex digits) of every prompt template: recorded in a run's config, so a
+    run is never resumed with other prompts than it started with."""
+    import hashlib
+    from importlib.resources import files
+
+    folder = files("perfcodegen.methods") / "prompts"
+    return {
+        entry.name: hashlib.sha256(entry.read_bytes()).hexdigest()[:16]
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".j2")
+    }

@@ -16,7 +16,6 @@ from perfcodegen.config import RunConfig
 from perfcodegen.judge.model import (
     JudgeJob,
     JudgeResult,
-    Limits,
     MeasureMode,
     ProgramResult,
     TestOutcome,
@@ -113,8 +112,8 @@ class ProblemSession:
         """One model turn, memoized under `problem id | key` in the run store."""
         full_key = f"{self.problem.id}|{key}"
         recorded = self.store.get_call(full_key)
-        if recorded is not None:
-            return recorded.output
+        if recorded is not None and recorded.messages == list(conversation.messages):
+            return recorded.output  # a reply is reused only for the very same messages
         provider = self.model if purpose == "sample" else self.refine_model
         params = GenerateConfig(
             temperature=0.0 if greedy else self.config.temperature,
@@ -168,17 +167,39 @@ class ProblemSession:
         self.candidates.append(candidate)
         return candidate
 
+    def add_program(
+        self, candidate_id: str, program: str, *, sample_index: int, phase: str
+    ) -> Candidate:
+        """Record a program that was given, not generated (no code extraction, no model)."""
+        record = CandidateRecord(
+            id=f"{self.problem.id}#{candidate_id}", problem_id=self.problem.id,
+            sample_index=sample_index, phase=phase, method=self.method, code=program,
+        )  # fmt: skip
+        self.store.put_candidate(record)
+        candidate = Candidate(record=record, conversation=Conversation())
+        self.candidates.append(candidate)
+        return candidate
+
     def save(self, candidate: Candidate) -> None:
         self.store.put_candidate(candidate.record)
 
     # -- judge -----------------------------------------------------------------------------
-    async def check(self, candidate: Candidate, tests: list[TestCase] | None = None) -> ProgramResult:
-        """Correctness on the feedback tests (or the given ones); stops at the first failure."""
+    async def check(
+        self,
+        candidate: Candidate,
+        tests: list[TestCase] | None = None,
+        *,
+        stop_at_first_failure: bool = True,
+        time_limits_s: list[float] | None = None,
+    ) -> ProgramResult:
+        """Correctness on the feedback tests (or the given ones); by default it stops at the
+        first failure."""
         if candidate.code is None:
             return _unparsed(candidate, len(tests or self.feedback_tests))
         result = await self.run_job(
             [candidate.code], tests if tests is not None else self.feedback_tests,
             MeasureMode.CHECK, candidate_id=candidate.id,
+            stop_at_first_failure=stop_at_first_failure, time_limits_s=time_limits_s,
         )
         return result.result
 
@@ -206,18 +227,11 @@ class ProblemSession:
         *,
         candidate_id: str | None = None,
         stop_at_first_failure: bool = True,
+        time_limits_s: list[float] | None = None,
     ) -> JudgeResult:
         """Run (or replay) a judge job; content-addressed so equal work is done once."""
-        job = JudgeJob(
-            job_id="",
-            programs=programs,
-            entry_point=self.problem.entry_point,
-            tests=tests,
-            test_setup=self.problem.test_setup,
-            mode=mode,
-            repeats=self.config.repeats,
-            limits=self.limits,
-            stop_at_first_failure=stop_at_first_failure and mode is MeasureMode.CHECK,
+        job = self.judge.make_job(
+            programs, self.problem, mode, tests, stop_at_first_failure, time_limits_s
         )
         key = job_key(job)
         job = job.model_copy(update={"job_id": key[:16]})
@@ -227,10 +241,6 @@ class ProblemSession:
         result = await self.judge.run(job)
         self.store.put_judge(key, self.problem.id, candidate_id, job, result)
         return result
-
-    @property
-    def limits(self) -> Limits:
-        return self.judge.limits_for(self.problem)
 
 
 def _unparsed(candidate: Candidate, total: int) -> ProgramResult:

@@ -23,6 +23,10 @@ class CandidateOutcome(BaseModel):
     """'sample' | 'correctness' | 'performance' | method-specific refinement phases."""
     round: int = 0
     correct: bool
+    verdict: str | None = None
+    """The final verdict on all tests ('passed', 'wrong_answer', 'timeout', ...)."""
+    passed: int = 0
+    total: int = 0
     time_s: float | None = None
     """Total over tests of trimmed-mean times (Eq. 1 summed over tests)."""
     per_test_s: list[float] | None = None
@@ -50,10 +54,21 @@ class ProblemOutcome(BaseModel):
     spectrum_source: str | None = None
     """'measured' (re-run on this machine) | 'dataset' (figures from the dataset)."""
     candidates: list[CandidateOutcome]
+    measure: str = "paired"
+    """How `*time_s` figures were taken ('paired', 'wall'); with 'instructions' they hold
+    instruction counts (see `cost_unit`)."""
+    timing_tests: str = "all"
+    """Which tests the times cover ('base' or 'all'; see RunConfig.timing_tests)."""
+    timing_test_count: int | None = None
     final_candidate_id: str | None = None
     model_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+
+    @property
+    def cost_unit(self) -> str:
+        """'s' for times, 'instructions' for instruction counts."""
+        return "instructions" if self.measure == "instructions" else "s"
 
     @property
     def samples_drawn(self) -> int:

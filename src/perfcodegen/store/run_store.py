@@ -37,12 +37,16 @@ CREATE TABLE IF NOT EXISTS candidates (
     parent_id TEXT, phase TEXT NOT NULL, method TEXT NOT NULL, verdict TEXT,
     record TEXT NOT NULL, created_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS candidates_problem ON candidates(problem_id);
+CREATE TABLE IF NOT EXISTS sessions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, record TEXT NOT NULL, created_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS problems (
     problem_id TEXT PRIMARY KEY, status TEXT NOT NULL, record TEXT NOT NULL,
     updated_at REAL NOT NULL);
 """
 
 CONFIG_FILE = "config.json"
+INFORMATIONAL_KEYS = frozenset({"perfcodegen_version"})
+"""Recorded in config.json but not compared on resume (a new version may finish a run)."""
 DB_FILE = "run.sqlite"
 
 
@@ -82,12 +86,13 @@ class RunStore:
         text = json.dumps(config, indent=2, sort_keys=True, default=str)
         if path.exists():
             previous = json.loads(path.read_text())
-            if previous != json.loads(text):
-                changed = sorted(
-                    k
-                    for k in set(previous) | set(config)
-                    if previous.get(k) != json.loads(text).get(k)
-                )
+            current = json.loads(text)
+            changed = sorted(
+                k
+                for k in (set(previous) | set(current)) - INFORMATIONAL_KEYS
+                if previous.get(k) != current.get(k)
+            )
+            if changed:
                 raise PerfCodegenError(
                     f"{self.run_dir} holds a run with a different configuration "
                     f"(differs in: {', '.join(changed)}); use another --out to start a new run"
@@ -98,6 +103,19 @@ class RunStore:
     def load_config(self) -> dict[str, Any] | None:
         path = self.run_dir / CONFIG_FILE
         return json.loads(path.read_text()) if path.exists() else None
+
+    # -- sessions --------------------------------------------------------------------------
+    def record_session(self, details: dict[str, Any]) -> None:
+        """One row per start or resume: machine, versions, isolation (`store.provenance`)."""
+        with self._db:
+            self._db.execute(
+                "INSERT INTO sessions (record, created_at) VALUES (?, ?)",
+                (json.dumps(details, default=str), time.time()),
+            )
+
+    def sessions(self) -> list[dict[str, Any]]:
+        rows = self._db.execute("SELECT record FROM sessions ORDER BY id").fetchall()
+        return [json.loads(row[0]) for row in rows]
 
     # -- model calls -----------------------------------------------------------------------
     def get_call(self, key: str) -> CallRecord | None:
