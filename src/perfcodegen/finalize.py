@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from perfcodegen.judge.model import MeasureMode
+from perfcodegen.judge.model import MeasureMode, ProgramResult
 from perfcodegen.measuring import (
     NOT_MEASURED,
     Measured,
@@ -50,6 +50,7 @@ async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
         )
         record = candidate.record
         record.verdict, record.passed, record.total = result.verdict.value, result.passed, result.total
+        record.extra["failure"] = _failure(result)
         session.save(candidate)
     correct = [c for c in session.candidates if c.record.correct and c.code]
 
@@ -129,3 +130,17 @@ def _spectrum(
             "dataset",
         )
     return None, None, None
+
+
+def _failure(result: ProgramResult) -> dict[str, object] | None:
+    """What went wrong, for people reading the store: the first failing test, its verdict,
+    the observed value (truncated by the judge) and the expected one."""
+    if result.ok:
+        return None
+    failed = result.first_failure
+    if failed is None:
+        return {"verdict": result.verdict.value, "message": result.error_message}
+    return {
+        "test": failed.index, "verdict": failed.verdict.value, "message": failed.error_message,
+        "actual": failed.actual, "expected": failed.expected,
+    }  # fmt: skip

@@ -65,10 +65,13 @@ def timing_tests(tests: list[TestCase], which: str) -> list[TestCase]:
     """The tests final timing runs on: 'all', or 'base' (the benchmark's own tests, without
     EvalPlus's generated inputs: hundreds of tiny inputs per problem add judge time, not
     information about speed); a problem made only of generated inputs keeps them all."""
-    if which == "all":
-        return tests
-    base = [t for t in tests if t.name != PLUS_TEST]
-    return base or tests
+    return [tests[i] for i in timing_positions(tests, which)]
+
+
+def timing_positions(tests: list[TestCase], which: str) -> list[int]:
+    """The positions in `tests` of the tests `timing_tests` keeps, in order."""
+    base = [i for i, t in enumerate(tests) if t.name != PLUS_TEST]
+    return base if which != "all" and base else list(range(len(tests)))
 
 
 def check_time_limits(

@@ -93,7 +93,10 @@ class ForkServer:
             OUT_FD, {"op": "compiled", "errors": job.errors, "baseline_kb": baseline_kb}
         )
         active = sorted(job.codes)
-        batches = {p: job.batch(self.isolation, p) for p in active} if request.get("batch") else {}
+        live: set[int] = set()
+        batches = (
+            {p: job.batch(self.isolation, p, live) for p in active} if request.get("batch") else {}
+        )
         try:
             self._serve_tests(job, active, batches)
         finally:
@@ -108,6 +111,9 @@ class ForkServer:
             if not active:
                 break
             cpu_s, wall_s = job.check_limits(index)
+            if test.kind == "assert":  # fresh runs reap every other child: batches end first
+                for batch in batches.values():
+                    batch.close()
             checked = {
                 p: batches[p].run(index, cpu_s, wall_s)
                 if p in batches and test.kind != "assert"
@@ -245,11 +251,12 @@ class _Job:
             return limit, max(2 * limit, wall_s)
         return cpu_s, wall_s
 
-    def batch(self, isolation: sandbox.ServerIsolation, program: int) -> runwatch.CheckBatch:
+    def batch(
+        self, isolation: sandbox.ServerIsolation, program: int, live: set[int]
+    ) -> runwatch.CheckBatch:
         """Check runs of `program` sharing one process (verdict-only jobs, see `runwatch`)."""
-        return runwatch.CheckBatch(
-            isolation, dataclasses.replace(self._base, code=self.codes[program]), self.tests
-        )
+        base = dataclasses.replace(self._base, code=self.codes[program])
+        return runwatch.CheckBatch(isolation, base, self.tests, live)
 
     def null_task(self, test: TestSpec, timed: bool = False) -> runproc.RunTask:
         """The null program on `test` (same arguments or stdin; assertions are not run)."""

@@ -174,15 +174,21 @@ def ending_of(status: int) -> tuple[str, str]:
 
 
 
-def reap(isolation: sandbox.ServerIsolation, pid: int, run: dict[str, Any]) -> dict[str, Any]:
-    """Kill and reap a run process and everything it left; complete `run` with its peak memory
-    (the leftovers' included), their CPU time, and how it ended when it sent no result."""
+def reap(
+    isolation: sandbox.ServerIsolation,
+    pid: int,
+    run: dict[str, Any],
+    spare: frozenset[int] = frozenset(),
+) -> dict[str, Any]:
+    """Kill and reap a run process and everything it left (but the processes in `spare`);
+    complete `run` with its peak memory (the leftovers' included), their CPU time, and how it
+    ended when it sent no result."""
     for target in (pid, -pid):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(target, signal.SIGKILL)
     _, status, usage = os.wait4(pid, 0)
     peak = usage.ru_maxrss
-    for leftover in sandbox.kill_descendants():
+    for leftover in sandbox.kill_descendants(spare):
         peak = max(peak, leftover.ru_maxrss)  # work in children nobody waited for counts
         if run.get("cpu_ns") is not None:  # ... and so does their CPU time
             run["cpu_ns"] += int((leftover.ru_utime + leftover.ru_stime) * 1e9)
@@ -205,8 +211,10 @@ class CheckBatch:
     process. Times and memory are not reported: figures always come from fresh processes."""
 
     def __init__(self, isolation: sandbox.ServerIsolation, base: runproc.RunTask,
-                 tests: list[Any]) -> None:  # fmt: skip
-        self._isolation, self._base, self._tests = isolation, base, tests
+                 tests: list[Any], live: set[int]) -> None:  # fmt: skip
+        """`live`: the pids of the job's serving batch processes, shared by its batches, so
+        that reaping one batch's leftovers spares the others."""
+        self._isolation, self._base, self._tests, self._live = isolation, base, tests, live
         self._pid: int | None = None
         self._socket: socket.socket | None = None
         self._pidfd = -1
@@ -254,6 +262,7 @@ class CheckBatch:
             runproc.batch_main(self._isolation, self._base, self._tests, theirs.fileno())
         theirs.close()
         self._pid, self._socket, self._pidfd = pid, ours, os.pidfd_open(pid)
+        self._live.add(pid)
         os.set_blocking(ours.fileno(), False)
         self._buffer.clear()
         deadline = time.monotonic() + self._base.wall_time_s
@@ -281,5 +290,6 @@ class CheckBatch:
             self._socket.close()
             self._socket = None
         os.close(self._pidfd)
+        self._live.discard(pid)
         reap(self._isolation, pid, run if run is not None else
-             {"ending": "closed", "payload": None})  # fmt: skip
+             {"ending": "closed", "payload": None}, frozenset(self._live))  # fmt: skip

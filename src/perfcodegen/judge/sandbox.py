@@ -409,11 +409,12 @@ def own_children() -> list[int]:
         return []
 
 
-def kill_descendants() -> list[resource.struct_rusage]:
-    """Kill and reap every remaining child; returns the rusage of each one reaped."""
+def kill_descendants(spare: frozenset[int] = frozenset()) -> list[resource.struct_rusage]:
+    """Kill and reap every remaining child but those in `spare` (check-batch processes that
+    are still serving); returns the rusage of each one reaped."""
     usages: list[resource.struct_rusage] = []
     for _ in range(1000):
-        children = own_children()
+        children = [pid for pid in own_children() if pid not in spare]
         if not children:
             break
         for pid in children:
@@ -422,7 +423,7 @@ def kill_descendants() -> list[resource.struct_rusage]:
         for pid in children:
             with contextlib.suppress(ChildProcessError):
                 usages.append(os.wait4(pid, 0)[2])
-    while True:  # zombies that /proc no longer lists
+    while not spare:  # zombies that /proc no longer lists (a spared one must keep its status)
         try:
             pid, _, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:

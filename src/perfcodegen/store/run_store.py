@@ -177,6 +177,22 @@ class RunStore:
                 ),
             )
 
+    def judge_runs(self, problem_id: str) -> list[tuple[dict[str, Any], JudgeResult]]:
+        """A problem's judge jobs (programs, mode and settings; no tests) with their results,
+        oldest first."""
+        rows = self._db.execute(
+            "SELECT job, result FROM judge_runs WHERE problem_id=? ORDER BY created_at",
+            (problem_id,),
+        )
+        return [(json.loads(job), JudgeResult.model_validate_json(result)) for job, result in rows]
+
+    def isolation_levels(self) -> set[str]:
+        """The judge sandbox levels that results of this run were produced at."""
+        rows = self._db.execute(
+            "SELECT DISTINCT json_extract(result, '$.isolation') FROM judge_runs"
+        ).fetchall()
+        return {str(row[0]) for row in rows if row[0] is not None}
+
     def judge_results(self, problem_id: str | None = None) -> list[tuple[str, JudgeResult]]:
         query = "SELECT key, result FROM judge_runs"
         rows = (

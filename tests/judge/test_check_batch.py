@@ -1,0 +1,126 @@
+"""Verdict-only jobs: a program's tests in one sandboxed process, per-test CPU-time limits."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from perfcodegen.judge.client import ForkServerProcess
+from perfcodegen.judge.model import JudgeJob, Limits, MeasureMode, Verdict
+from perfcodegen.problems.model import TestCase
+
+HOSTILE = """
+import os
+calls = []
+def f(x):
+    calls.append(x)
+    if x == 3:
+        return 0                      # wrong answer
+    if x == 5:
+        raise ValueError("no")        # an exception: the process goes on
+    if x == 7:
+        while True:                   # burns CPU until its limit
+            pass
+    if x == 9:
+        os._exit(3)                   # ends the process: the next test gets a new one
+    if x == 11:
+        import time
+        time.sleep(60)                # waits: the wall-clock net stops it
+    return x * 2
+"""
+
+
+def _job(program: str, tests: list[TestCase], **fields: object) -> JudgeJob:
+    return JudgeJob(
+        job_id="t", programs=[program], entry_point="f", tests=tests, mode=MeasureMode.CHECK,
+        limits=Limits(wall_time_s=2.0, cpu_time_s=1.0), **fields,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ForkServerProcess]:
+    with ForkServerProcess() as process:
+        yield process
+
+
+def test_batched_and_fresh_process_checks_give_the_same_verdicts(
+    server: ForkServerProcess,
+) -> None:
+    tests = [TestCase.call([i], i * 2) for i in range(13)]
+    outcomes = {}
+    for fresh in (False, True):
+        job = _job(HOSTILE, tests, stop_at_first_failure=False, fresh_process_per_test=fresh)
+        result = server.run_job(job).result
+        outcomes[fresh] = [(t.index, t.verdict, t.actual) for t in result.tests]
+    assert outcomes[False] == outcomes[True]
+    verdicts = {index: verdict for index, verdict, _ in outcomes[False]}
+    assert verdicts[3] is Verdict.WRONG_ANSWER
+    assert verdicts[5] is Verdict.RUNTIME_ERROR
+    assert verdicts[7] is Verdict.TIMEOUT
+    assert verdicts[9] is Verdict.RUNTIME_ERROR
+    assert verdicts[11] is Verdict.TIMEOUT
+    assert [verdicts[i] for i in (0, 1, 2, 4, 6, 8, 10, 12)] == [Verdict.PASSED] * 8
+    assert outcomes[False][3][2] == "0"  # the observed value of the wrong answer
+
+
+def test_a_verdict_only_job_stops_at_the_first_failure(server: ForkServerProcess) -> None:
+    tests = [TestCase.call([i], i * 2) for i in range(13)]
+    result = server.run_job(_job(HOSTILE, tests)).result
+    assert result.verdict is Verdict.WRONG_ANSWER
+    assert [t.index for t in result.tests] == [0, 1, 2, 3]
+
+
+def test_assert_tests_between_batched_tests_and_two_programs(server: ForkServerProcess) -> None:
+    """Fresh runs (assertions) reap every child of the server: batches must survive that."""
+    tests = [
+        TestCase.call([1], 2), TestCase.assert_("assert f(2) == 4"), TestCase.call([3], 6),
+        TestCase.assert_("assert f(4) == 8"), TestCase.call([6], 12),
+    ]  # fmt: skip
+    right = "def f(x):\n    return 2 * x\n"
+    wrong = "def f(x):\n    return x + 1 if x > 3 else 2 * x\n"
+    job = JudgeJob(
+        job_id="two", programs=[right, wrong], entry_point="f", tests=tests,
+        mode=MeasureMode.CHECK, stop_at_first_failure=False,
+    )  # fmt: skip
+    first, second = server.run_job(job).programs
+    assert first.verdict is Verdict.PASSED and first.passed == 5
+    assert [t.verdict for t in second.tests] == [
+        Verdict.PASSED, Verdict.PASSED, Verdict.PASSED, Verdict.WRONG_ANSWER, Verdict.WRONG_ANSWER
+    ]
+
+
+def _burn(seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+def test_per_test_limits_are_cpu_time_so_load_does_not_cause_timeouts(
+    server: ForkServerProcess,
+) -> None:
+    """A test that needs ~0.3 s of CPU passes a 1 s limit while every core is busy with other
+    work (its wall time may then exceed 1 s); one that needs more than its limit does not."""
+    program = "def f(n):\n    total = 0\n    for i in range(n):\n        total += i\n    return total\n"
+    started = time.perf_counter()
+    server.run_job(_job(program, [TestCase.call([10**6], sum(range(10**6)))]))
+    per_million = time.perf_counter() - started  # CPU-ish cost of 10**6 steps, unloaded
+    n = max(10**6, int(0.3 / max(per_million, 1e-3) * 10**6))
+    tests = [TestCase.call([n], sum(range(n))), TestCase.call([50 * n], sum(range(50 * n)))]
+    loaders = [multiprocessing.Process(target=_burn, args=(30.0,)) for _ in range(4)]
+    for loader in loaders:
+        loader.start()
+    try:
+        job = _job(program, tests, time_limits_s=[1.0, 1.0], stop_at_first_failure=False)
+        job = job.model_copy(update={"limits": Limits(wall_time_s=20.0, cpu_time_s=20.0)})
+        result = server.run_job(job).result
+    finally:
+        for loader in loaders:
+            loader.kill()
+            loader.join()
+    assert result.tests[0].verdict is Verdict.PASSED
+    assert result.tests[0].check_cpu_s is not None and result.tests[0].check_cpu_s < 1.0
+    assert result.tests[1].verdict is Verdict.TIMEOUT
+    assert "CPU time limit" in (result.tests[1].error_message or "")

