@@ -45,16 +45,21 @@ def load(benchmark: str, **selection: Any) -> list[Problem]:
     return select(load_problems(config), config)
 
 
-def run(benchmark: str, *, model: str, method: str = "perfcodegen", **settings: Any) -> RunSummary:
-    """Run `method` with `model` on `benchmark` (see the module docstring)."""
+def run(
+    benchmark: str, *, model: str | ModelProvider, method: str = "perfcodegen", **settings: Any
+) -> RunSummary:
+    """Run `method` with `model` on `benchmark` (see the module docstring). `model` is a
+    'provider/model' string or a provider object (e.g. `perfcodegen.MockModel(...)`)."""
     return asyncio.run(arun(benchmark, model=model, method=method, **settings))
 
 
 async def arun(
-    benchmark: str, *, model: str, method: str = "perfcodegen", **settings: Any
+    benchmark: str, *, model: str | ModelProvider, method: str = "perfcodegen", **settings: Any
 ) -> RunSummary:
-    config, options = settings_to_config(benchmark, dict(settings, model=model, method=method))
-    return await run_config(config, options)
+    spec = model if isinstance(model, str) else model.name
+    config, options = settings_to_config(benchmark, dict(settings, model=spec, method=method))
+    provider = None if isinstance(model, str) else model
+    return await run_config(config, options, model=provider)
 
 
 def evaluate(benchmark: str, solutions: str | Path = REFERENCE, **settings: Any) -> RunSummary:
@@ -96,8 +101,11 @@ async def run_config(
     *,
     problems: list[Problem] | None = None,
     progress: ProgressHook | None = None,
+    model: ModelProvider | None = None,
 ) -> RunSummary:
-    """Run (or resume) `config` into `options.out`. Finished work is never redone."""
+    """Run (or resume) `config` into `options.out`. Finished work is never redone.
+
+    `model`: a provider object to use instead of opening `config.model` (it is not closed)."""
     notes: list[str] = []
     if problems is None:
         every = load_problems(config)
@@ -105,8 +113,14 @@ async def run_config(
         if config.method == GIVEN_METHOD:
             problems, notes = _with_solutions(every, problems, config)
     needs_model = get_method_info(config.method).needs_model
-    cache = ResponseCache(options.cache_path) if options.cache and needs_model else None
-    model = _open_model(config.model, config, options, cache) if needs_model else MockModel([])
+    given_model = model
+    cache = (
+        ResponseCache(options.cache_path)
+        if options.cache and needs_model and given_model is None
+        else None
+    )
+    if model is None:
+        model = _open_model(config.model, config, options, cache) if needs_model else MockModel([])
     refine = _open_model(config.refine_model, config, options, cache) if config.refine_model else None
     store = RunStore(options.out)
     try:
@@ -127,7 +141,8 @@ async def run_config(
             summary.notes.extend(notes)
             return summary
     finally:
-        await model.aclose()
+        if given_model is None:
+            await model.aclose()
         if refine is not None:
             await refine.aclose()
         if cache is not None:

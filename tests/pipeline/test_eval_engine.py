@@ -138,3 +138,35 @@ def test_evalplus_samples_folder_is_accepted(tmp_path: Path, problems: list[Prob
     with RunStore(summary.run_dir) as store:
         verdicts = sorted((c.problem_id, c.sample_index, c.verdict) for c in store.candidates())
     assert [v for *_, v in verdicts] == ["passed", "wrong_answer"] * 2
+
+
+def test_rescoring_from_the_store_gives_the_same_report(
+    tmp_path: Path, problems: list[Problem], capsys: pytest.CaptureFixture[str]
+) -> None:
+    samples = _samples(tmp_path / "s.jsonl", problems[:3], wrong={"HumanEval/2"})
+    run = tmp_path / "run"
+    assert main(["eval", "humaneval", "--problems", ",".join(TASKS[:3]), "--solutions",
+                 str(samples), "--repeats", "2", "--out", str(run)]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["report", str(run), "--json"]) == 0
+    before = json.loads(capsys.readouterr().out)
+    with RunStore(run) as store:
+        outcomes = {p.problem_id: p.result for p in store.problems()}
+        judged = len(store.judge_results())
+    assert main(["rescore", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["report", str(run), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == before
+    with RunStore(run) as store:
+        assert {p.problem_id: p.result for p in store.problems()} == outcomes
+        assert len(store.judge_results()) == judged  # nothing ran
+
+
+def test_rescoring_refuses_work_that_was_never_judged(tmp_path: Path, problems: list[Problem]) -> None:
+    samples = _samples(tmp_path / "s.jsonl", problems[:1], wrong=set())
+    run = tmp_path / "run"
+    assert _eval("--solutions", str(samples), "--out", str(run)) == 0
+    with RunStore(run) as store:
+        store._db.execute("DELETE FROM judge_runs")  # as if the results were lost
+        store._db.commit()
+    assert main(["rescore", str(run)]) == 2

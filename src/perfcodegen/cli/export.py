@@ -32,3 +32,16 @@ def export(
     chosen = tuple(part.strip() for part in formats.split(",") if part.strip())
     for path in export_run(run_dir, out, chosen):
         typer.echo(str(path))
+
+
+@app.command()
+def rescore(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory (runs/<name>).")],
+) -> None:
+    """Recompute every finished problem's outcome from the stored judge results (runs nothing)."""
+    import asyncio
+
+    from perfcodegen.rescore import rescore as rescore_run
+
+    count = asyncio.run(rescore_run(run_dir))
+    typer.echo(f"re-scored {count} problem(s) of {run_dir} from its stored judge results")

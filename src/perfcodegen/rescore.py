@@ -1,0 +1,86 @@
+"""Re-scoring a run from its store, running nothing (like SWE-bench's report regeneration).
+
+Every judge job of a run is stored under its content address, so the end of each problem
+(`finalize`) can be computed again from the stored candidates and judge results alone: after
+a change to how outcomes are summarised, or to check that a run's outcomes follow from its
+raw results. A job that is not in the store is an error, never a new execution.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from perfcodegen.config import RunConfig
+from perfcodegen.errors import PerfCodegenError
+from perfcodegen.finalize import finalize_problem
+from perfcodegen.judge import CompareOptions, Judge, JudgeConfig
+from perfcodegen.judge.model import JudgeJob, JudgeResult, MeasureMode
+from perfcodegen.llm.mock import MockModel
+from perfcodegen.methods.session import Candidate, Conversation, ProblemSession, job_key
+from perfcodegen.pipeline import load_problems, select
+from perfcodegen.problems.model import Problem, TestCase
+from perfcodegen.store import ProblemRecord, RunStore
+
+
+class StoredResults:
+    """A judge that only answers from a run's store."""
+
+    def __init__(self, store: RunStore, config: RunConfig) -> None:
+        self._store = store
+        self._factory = Judge(
+            JudgeConfig(
+                repeats=config.repeats, compare=CompareOptions(strict_types=config.strict_types)
+            )
+        )
+
+    def make_job(
+        self,
+        programs: list[str],
+        problem: Problem,
+        mode: MeasureMode,
+        tests: list[TestCase] | None = None,
+        stop_at_first_failure: bool = True,
+        time_limits_s: list[float] | None = None,
+    ) -> JudgeJob:
+        return self._factory.make_job(
+            programs, problem, mode, tests, stop_at_first_failure, time_limits_s
+        )
+
+    async def run(self, job: JudgeJob) -> JudgeResult:
+        stored = self._store.get_judge(job_key(job))
+        if stored is None:
+            raise PerfCodegenError(
+                f"{self._store.run_dir} has no stored result for a {job.mode.value} job of "
+                "this run: it cannot be re-scored without running the judge (resume it instead)"
+            )
+        return stored
+
+
+async def rescore(run_dir: Path) -> int:
+    """Recompute and store every finished problem's outcome; returns how many."""
+    with RunStore(Path(run_dir)) as store:
+        saved = store.load_config()
+        if not saved:
+            raise PerfCodegenError(f"{run_dir} is not a perfcodegen run (no config.json)")
+        config = RunConfig.model_validate({k: v for k, v in saved.items() if k in RunConfig.model_fields})
+        problems = {p.id: p for p in select(load_problems(config), config)}
+        judge = StoredResults(store, config)
+        done = 0
+        for record in store.problems():
+            if record.status != "done" or record.problem_id not in problems:
+                continue
+            session = ProblemSession(
+                problem=problems[record.problem_id], config=config, store=store,
+                model=MockModel([]), refine_model=MockModel([]), judge=judge, method=config.method,
+            )  # fmt: skip
+            # The store keeps candidates in the order the run last saved them: the session's.
+            session.candidates = [
+                Candidate(record=c, conversation=Conversation())
+                for c in store.candidates(record.problem_id)
+            ]
+            outcome = await finalize_problem(session)
+            store.put_problem(ProblemRecord(
+                problem_id=record.problem_id, status="done", result=outcome.model_dump(mode="json")
+            ))  # fmt: skip
+            done += 1
+        return done
