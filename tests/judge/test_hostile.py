@@ -147,7 +147,7 @@ HOSTILE = {
         Verdict.RUNTIME_ERROR,
     ),
     "prints fake success": (
-        "def f():\n    print('PASSED')\n    return True\n",
+        "def f():\n    print('PASSED')\n    return 2\n",
         Verdict.WRONG_ANSWER,
     ),
     "__eq__ always True": (

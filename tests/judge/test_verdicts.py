@@ -9,7 +9,7 @@ import time
 import pytest
 
 from perfcodegen.judge.client import ForkServerProcess
-from perfcodegen.judge.model import JudgeJob, Limits, MeasureMode, Verdict
+from perfcodegen.judge.model import CompareOptions, JudgeJob, Limits, MeasureMode, Verdict
 from perfcodegen.problems.model import TestCase
 
 from .conftest import RunJob
@@ -71,17 +71,39 @@ def test_arguments_are_copied_between_runs(run_job: RunJob) -> None:
     assert result.ok and len(result.tests[0].times_s) == 5
 
 
-def test_bool_is_not_int_and_floats_get_tolerance(run_job: RunJob) -> None:
+def _verdicts(run_job: RunJob, values: list[str], tests: list[TestCase], **kw: object) -> list[Verdict]:
+    program = f"def f():\n    return [{', '.join(values)}][n]\n"
+    return [
+        run_job(program.replace("n]", f"{i}]"), [t], **kw).result.verdict
+        for i, t in enumerate(tests)
+    ]
+
+
+def test_default_equality_is_python_equality_with_float_tolerance(run_job: RunJob) -> None:
+    """As HumanEval's check(), MBPP's asserts and EvalPlus compare: 0 == False (GPT-4's
+    HumanEval/147 returns 0 where the reference returns False), a tuple is not a list."""
+    tests = [
+        TestCase.call([], False, name="int vs bool"),
+        TestCase.call([], 0.30000001, name="float"),
+        TestCase.call([], (1, 2), name="tuple vs list"),
+        TestCase.call([], 10**20 + 1, name="float for a big int"),
+    ]
+    values = ["0", "0.1 + 0.2", "[1, 2]", "1e20"]
+    assert _verdicts(run_job, values, tests) == [
+        Verdict.PASSED, Verdict.PASSED, Verdict.WRONG_ANSWER, Verdict.WRONG_ANSWER
+    ]
+
+
+def test_strict_types_tell_bool_from_int(run_job: RunJob) -> None:
     tests = [
         TestCase.call([], 1, name="bool vs int"),
         TestCase.call([], 0.30000001, name="float"),
         TestCase.call([], (1, 2), name="tuple vs list"),
     ]
-    program = "def f():\n    return [True, 0.1 + 0.2, [1, 2]][n]\n"
-    verdicts = [
-        run_job(program.replace("n]", f"{i}]"), [t]).result.verdict for i, t in enumerate(tests)
+    strict = CompareOptions(strict_types=True)
+    assert _verdicts(run_job, ["True", "0.1 + 0.2", "[1, 2]"], tests, compare=strict) == [
+        Verdict.WRONG_ANSWER, Verdict.PASSED, Verdict.WRONG_ANSWER
     ]
-    assert verdicts == [Verdict.WRONG_ANSWER, Verdict.PASSED, Verdict.WRONG_ANSWER]
 
 
 def test_stdio_programs(run_job: RunJob) -> None:

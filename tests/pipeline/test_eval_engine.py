@@ -170,3 +170,42 @@ def test_rescoring_refuses_work_that_was_never_judged(tmp_path: Path, problems: 
         store._db.execute("DELETE FROM judge_runs")  # as if the results were lost
         store._db.commit()
     assert main(["rescore", str(run)]) == 2
+
+
+GROW = {
+    "id": "grow", "statement": "Length of a list of n zeros.", "entry_point": "f",
+    "references": ["def f(n):\n    return len([0] * n)\n"],
+    "tests": [{"args": [3_000_000], "expected": 3_000_000}, {"args": [5], "expected": 5}],
+}  # fmt: skip
+
+
+def _custom(tmp_path: Path) -> tuple[Path, Path]:
+    data = tmp_path / "problems.jsonl"
+    data.write_text(json.dumps(GROW) + "\n")
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text(json.dumps({"task_id": "grow", "solution": "def f(n):\n    return n\n"}) + "\n")
+    return data, samples
+
+
+def test_each_figure_has_its_own_field_and_unit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, samples = _custom(tmp_path)
+    base = ["eval", "custom", "--data", str(data), "--solutions", str(samples)]
+    assert main([*base, "--measure", "instructions", "--out", str(tmp_path / "i")]) == 0
+    shown = capsys.readouterr().out
+    assert "instructions" in shown and " ms" not in shown
+    assert main([*base, "--measure", "wall", "--repeats", "3", "--memory",
+                 "--out", str(tmp_path / "w")]) == 0  # fmt: skip
+    shown = capsys.readouterr().out
+    assert "ms" in shown and "KiB" in shown
+    assert main(["export", str(tmp_path / "w"), "--format", "tests", "--out", str(tmp_path / "x")]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "x" / "tests.jsonl").read_text().splitlines()]
+    assert [r["test_index"] for r in rows] == [0, 1]
+    assert all(len(r["times_s"]) == 3 and r["cpu_s"] > 0 for r in rows)
+    assert all(r["instructions"] is None for r in rows)
+    assert rows[0]["peak_memory_kb"] is not None
+    with RunStore(tmp_path / "w") as store:
+        (outcome,) = [p.result for p in store.problems()]
+    # The reference allocates ~24 MB on the first test; the sample allocates nothing.
+    assert outcome["reference_memory_kb"] > 10_000 > outcome["candidates"][0]["memory_kb"]

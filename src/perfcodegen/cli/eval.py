@@ -132,5 +132,9 @@ def _print(benchmark: str, figures: object, isolation: str) -> None:
         table.add_row("cost / fastest reference (geomean)", f"{figures.cost_ratio_geomean:.3f}")
     if figures.speedup_ratio_of_sums is not None:
         table.add_row("speedup vs reference (ratio of sums)", f"{figures.speedup_ratio_of_sums:.3f}")
+    if figures.memory_kb_mean is not None:
+        table.add_row("peak memory, timed samples (mean)", f"{figures.memory_kb_mean:,.0f} KiB")
+    if figures.reference_memory_kb_mean is not None:
+        table.add_row("peak memory, references (mean)", f"{figures.reference_memory_kb_mean:,.0f} KiB")
     table.add_row("judge isolation (weakest accepted)", isolation)
     console.print(table)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
+from collections.abc import Iterable
 
 from pydantic import BaseModel
 
@@ -31,6 +32,9 @@ class SampleSummary(BaseModel):
     speedup_ratio_of_sums: float | None
     """Sum of reference costs / sum of sample costs over correct, timed samples."""
     timing_tests: str | None = None
+    memory_kb_mean: float | None = None
+    """Mean peak memory of the timed samples (`--memory`), net of the harness, in KiB."""
+    reference_memory_kb_mean: float | None = None
 
 
 def sample_summary(outcomes: list[ProblemOutcome]) -> SampleSummary:
@@ -66,4 +70,11 @@ def sample_summary(outcomes: list[ProblemOutcome]) -> SampleSummary:
         ),
         speedup_ratio_of_sums=(sum(r for _, r in pairs) / sum(t for t, _ in pairs)) if pairs else None,
         timing_tests=next((o.timing_tests for o in outcomes), None),
+        memory_kb_mean=_mean(c.memory_kb for s in per_task.values() for c in s),
+        reference_memory_kb_mean=_mean(o.reference_memory_kb for o in outcomes),
     )
+
+
+def _mean(values: Iterable[float | int | None]) -> float | None:
+    present = [float(v) for v in values if v is not None]
+    return statistics.fmean(present) if present else None
