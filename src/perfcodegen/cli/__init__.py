@@ -13,6 +13,7 @@ def _register_commands() -> None:
     from perfcodegen.cli import (  # noqa: F401
         cache,
         eval,
+        finetune,
         problems,
         report,
         run,
