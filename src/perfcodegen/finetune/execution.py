@@ -80,7 +80,7 @@ async def input_program_feedback(
                     refine_model=model, judge=service, method=METHOD_NAME,
                 )
                 async with limit:
-                    report = await execute_on_public_tests(session, _input_candidate(problem))
+                    report = await execute_on_public_tests(session, input_candidate(problem))
                 feedback[problem.id] = report.verbalise()
                 if progress is not None:
                     progress(len(feedback), len(representatives))
@@ -97,7 +97,8 @@ def _same_run(problem: Problem) -> tuple[str, str | None, str]:
     return (tests, problem.input_program, problem.test_setup or "")
 
 
-def _input_candidate(problem: Problem) -> Candidate:
+def input_candidate(problem: Problem) -> Candidate:
+    """The problem's input program as a candidate that the judge can run (never recorded)."""
     if problem.input_program is None:
         raise PerfCodegenError(f"{problem.id} has no input program to execute")
     record = CandidateRecord(

@@ -90,8 +90,12 @@ def vanilla_example(problem: Problem, paradigm: Paradigm) -> TrainingExample | N
 
 def exec_example(vanilla: TrainingExample, feedback: str) -> TrainingExample:
     """The vanilla edit example conditioned on its input program's execution feedback."""
-    prompt = render("ft_exec_edit", feedback=feedback, edit_prompt=vanilla.prompt)
-    return vanilla.model_copy(update={"format": "exec", "prompt": prompt})
+    return vanilla.model_copy(update={"format": "exec", "prompt": exec_prompt(vanilla.prompt, feedback)})
+
+
+def exec_prompt(edit_prompt: str, feedback: str) -> str:
+    """The input program's execution feedback (Fig. 9), then I_eff."""
+    return render("ft_exec_edit", feedback=feedback, edit_prompt=edit_prompt)
 
 
 def trajectory_example(
