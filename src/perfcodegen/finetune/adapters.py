@@ -1,6 +1,6 @@
 """LoRA adapters as models: ``hf/<base>+<adapter>`` and ``vllm/<base>+<adapter>``.
 
-The part after the last ``+`` is the adapter folder that `perfcodegen finetune train` wrote
+The part after the ``+`` is the adapter folder that `perfcodegen finetune train` wrote
 (``<out>/adapter``: peft's ``adapter_config.json`` and weights, plus the tokenizer it trained
 with). The base is a hub id or a local folder. Imports of peft happen only when loading.
 """
@@ -40,22 +40,22 @@ class AdaptedModel:
 
 
 def parse_adapted_model(model: str) -> AdaptedModel:
-    """'base+adapter' -> base and adapter folder (checked); 'base' -> no adapter."""
-    base, separator, adapter = model.rpartition(ADAPTER_SEPARATOR)
-    if not separator:
+    """'base+adapter' -> base and adapter folder; 'base' -> no adapter.
+
+    Either side may contain '+' (hub ids cannot, folders can): the split is at the first '+'
+    after which an adapter folder (with adapter_config.json) is named.
+    """
+    if ADAPTER_SEPARATOR not in model:
         return AdaptedModel(model)
-    if not base or not adapter:
-        raise PerfCodegenError(
-            f"model {model!r}: write <base>+<adapter folder>, e.g. "
-            "hf/deepseek-ai/deepseek-coder-6.7b-instruct+runs/ft-vanilla/adapter"
-        )
-    folder = Path(adapter)
-    if not (folder / ADAPTER_CONFIG).is_file():
-        raise PerfCodegenError(
-            f"{folder} is not a LoRA adapter folder (no {ADAPTER_CONFIG}); "
-            "point at the adapter/ folder that `perfcodegen finetune train` wrote"
-        )
-    return AdaptedModel(base, folder)
+    parts = model.split(ADAPTER_SEPARATOR)
+    for cut in range(1, len(parts)):
+        base, adapter = ADAPTER_SEPARATOR.join(parts[:cut]), ADAPTER_SEPARATOR.join(parts[cut:])
+        if base and adapter and (Path(adapter) / ADAPTER_CONFIG).is_file():
+            return AdaptedModel(base, Path(adapter))
+    raise PerfCodegenError(
+        f"model {model!r}: no LoRA adapter folder (with {ADAPTER_CONFIG}) after a '+'; write "
+        "<base>+<the adapter/ folder that `perfcodegen finetune train` wrote>"
+    )
 
 
 def attach_adapter(model: Any, adapter: Path) -> Any:
