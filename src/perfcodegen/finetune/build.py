@@ -224,7 +224,13 @@ def _write(out: Path, splits: dict[str, list[TrainingExample]]) -> None:
     dataset_dict = datasets.DatasetDict(
         {name: datasets.Dataset.from_list([e.row() for e in rows]) for name, rows in splits.items()}
     )
-    dataset_dict.save_to_disk(str(out / DATASET_DIR))
+    shown = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()  # a few rows: no bars on the command's output
+    try:
+        dataset_dict.save_to_disk(str(out / DATASET_DIR))
+    finally:
+        if shown:
+            datasets.enable_progress_bars()
 
 
 def read_split(data: Path, split: str) -> list[dict[str, Any]]:
