@@ -115,27 +115,8 @@ def train(settings: TrainSettings, on_log: LogCallback | None = None) -> TrainRe
     )
     model = peft.get_peft_model(model, lora)
     checkpoints = settings.out / CHECKPOINTS_DIR
-    arguments = transformers.TrainingArguments(
-        output_dir=str(checkpoints),
-        per_device_train_batch_size=settings.batch_size,
-        per_device_eval_batch_size=settings.batch_size,
-        gradient_accumulation_steps=settings.gradient_accumulation,
-        learning_rate=settings.learning_rate,
-        warmup_steps=settings.warmup_steps,
-        num_train_epochs=settings.epochs or EPOCHS_BY_PARADIGM.get(paradigm, 1.0),
-        max_steps=settings.max_steps or -1,
-        optim="adamw_torch",
-        logging_steps=settings.logging_steps,
-        save_strategy="steps",
-        save_steps=settings.save_steps,
-        save_total_limit=settings.save_total_limit,
-        seed=settings.seed,
-        bf16=dtype == torch.bfloat16,
-        use_cpu=device is None,
-        report_to="none",
-        disable_tqdm=True,
-        dataloader_pin_memory=device == "cuda",
-    )
+    bf16 = dtype == torch.bfloat16
+    arguments = _training_arguments(transformers, settings, checkpoints, paradigm, device, bf16)
     losses: list[float] = []
     trainer = transformers.Trainer(
         model=model,
@@ -167,6 +148,33 @@ def train(settings: TrainSettings, on_log: LogCallback | None = None) -> TrainRe
     summary = {"settings": settings.model_dump(mode="json"), "result": result.model_dump(mode="json")}
     (settings.out / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")
     return result
+
+
+def _training_arguments(
+    transformers: Any, settings: TrainSettings, checkpoints: Path, paradigm: str,
+    device: str | None, bf16: bool,
+) -> Any:
+    return transformers.TrainingArguments(
+        output_dir=str(checkpoints),
+        per_device_train_batch_size=settings.batch_size,
+        per_device_eval_batch_size=settings.batch_size,
+        gradient_accumulation_steps=settings.gradient_accumulation,
+        learning_rate=settings.learning_rate,
+        warmup_steps=settings.warmup_steps,
+        num_train_epochs=settings.epochs or EPOCHS_BY_PARADIGM.get(paradigm, 1.0),
+        max_steps=settings.max_steps or -1,
+        optim="adamw_torch",
+        logging_steps=settings.logging_steps,
+        save_strategy="steps",
+        save_steps=settings.save_steps,
+        save_total_limit=settings.save_total_limit,
+        seed=settings.seed,
+        bf16=bf16,
+        use_cpu=device is None,
+        report_to="none",
+        disable_tqdm=True,
+        dataloader_pin_memory=device == "cuda",
+    )
 
 
 def tokenize_rows(
