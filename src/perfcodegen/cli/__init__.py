@@ -14,6 +14,7 @@ def _register_commands() -> None:
         cache,
         eval,
         export,
+        finetune,
         problems,
         report,
         run,

@@ -1,4 +1,7 @@
-"""``hf/<hf-id-or-path>``: in-process transformers generation (extra ``hf``).
+"""``hf/<hf-id-or-path>[+<adapter>]``: in-process transformers generation (extra ``hf``).
+
+``hf/<base>+<adapter folder>`` loads the base model with a LoRA adapter from
+`perfcodegen finetune train` (peft, extra ``finetune``; see finetune/adapters.py).
 
 The chat template of the model formats the conversation; generation runs in a worker thread,
 one request at a time (a lock), so the event loop stays free for the judge.
@@ -12,6 +15,7 @@ import time
 from typing import Any
 
 from perfcodegen.errors import require
+from perfcodegen.finetune.adapters import attach_adapter, parse_adapted_model
 from perfcodegen.llm.model import ChatMessage, GenerateConfig, ModelOutput, RequestContext, Usage
 
 
@@ -22,6 +26,7 @@ class HFProvider:
         self._transformers: Any = require("transformers", "hf")
         self._torch: Any = require("torch", "hf")
         self.model = model
+        self._spec = parse_adapted_model(model)
         self._device_map = device_map
         self._tokenizer: Any = None
         self._model: Any = None
@@ -39,10 +44,12 @@ class HFProvider:
     def _load(self) -> None:
         if self._model is None:
             transformers = self._transformers
-            self._tokenizer = transformers.AutoTokenizer.from_pretrained(self.model)
-            self._model = transformers.AutoModelForCausalLM.from_pretrained(
-                self.model, torch_dtype="auto", device_map=self._device_map
+            spec = self._spec
+            self._tokenizer = transformers.AutoTokenizer.from_pretrained(spec.tokenizer_source)
+            model = transformers.AutoModelForCausalLM.from_pretrained(
+                spec.base, torch_dtype="auto", device_map=self._device_map
             )
+            self._model = model if spec.adapter is None else attach_adapter(model, spec.adapter)
 
     def _generate(self, messages: list[ChatMessage], config: GenerateConfig) -> ModelOutput:
         with self._lock:
@@ -52,6 +59,7 @@ class HFProvider:
                 [{"role": m.role, "content": m.content} for m in messages],
                 add_generation_prompt=True,
                 return_tensors="pt",
+                return_dict=False,  # transformers 5 returns a dict by default
             ).to(model.device)
             if config.seed is not None:
                 self._transformers.set_seed(config.seed)

@@ -1,4 +1,7 @@
-"""``vllm/<hf-id-or-path>``: in-process vLLM batch generation (extra ``vllm``).
+"""``vllm/<hf-id-or-path>[+<adapter>]``: in-process vLLM batch generation (extra ``vllm``).
+
+``vllm/<base>+<adapter folder>`` serves the base with LoRA enabled and sends every request
+with a ``LoRARequest`` for the adapter (written against vLLM's documented API; not run here).
 
 Concurrent ``generate()`` calls are queued and flushed together as one ``LLM.chat`` batch per
 distinct set of sampling parameters, run in a worker thread so the event loop keeps going
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from perfcodegen.errors import require
+from perfcodegen.finetune.adapters import parse_adapted_model
 from perfcodegen.llm.model import ChatMessage, GenerateConfig, ModelOutput, RequestContext, Usage
 
 
@@ -30,7 +34,14 @@ class VLLMProvider:
         """``engine_options`` go to ``vllm.LLM`` (e.g. tensor_parallel_size, max_model_len)."""
         self._vllm: Any = require("vllm", "vllm")
         self.model = model
+        self._spec = parse_adapted_model(model)
         self._engine_options = dict(engine_options or {})
+        self._lora_request: Any = None
+        if self._spec.adapter is not None:
+            self._engine_options.setdefault("enable_lora", True)
+            self._engine_options.setdefault("max_lora_rank", self._spec.lora_rank)
+            lora: Any = require("vllm.lora.request", "vllm")
+            self._lora_request = lora.LoRARequest("adapter", 1, str(self._spec.adapter))
         self._llm: Any = None
         self._queue: list[_Pending] = []
         self._flusher: asyncio.Task[None] | None = None
@@ -69,7 +80,10 @@ class VLLMProvider:
 
     def _run_batch(self, items: list[_Pending]) -> list[ModelOutput]:
         if self._llm is None:
-            self._llm = self._vllm.LLM(model=self.model, **self._engine_options)
+            self._llm = self._vllm.LLM(
+                model=self._spec.base, tokenizer=self._spec.tokenizer_source,
+                **self._engine_options,
+            )
         config = items[0].config
         params = self._vllm.SamplingParams(
             n=1,
@@ -83,7 +97,9 @@ class VLLMProvider:
             [{"role": m.role, "content": m.content} for m in item.messages] for item in items
         ]
         started = time.perf_counter()
-        results = self._llm.chat(conversations, params, use_tqdm=False)
+        results = self._llm.chat(
+            conversations, params, use_tqdm=False, lora_request=self._lora_request
+        )
         elapsed = time.perf_counter() - started
         outputs = []
         for result in results:

@@ -8,3 +8,4 @@ from perfcodegen.methods import perf_strategies  # noqa: F401  (PerfCodeGen Tabl
 from perfcodegen.methods import perf_agents  # noqa: F401  (PerfCodeGen Table II multi-agent)
 from perfcodegen.methods import ecco  # noqa: F401  (ECCO: instruct, few-shot, *-refine)
 from perfcodegen.methods import given  # noqa: F401  (judge existing programs: `eval`)
+from perfcodegen.finetune import methods as finetune_methods  # noqa: F401  (ECCO ft-exec, ft-trajectory)

@@ -19,7 +19,7 @@ whatever its correctness (ECCO scores pass@1 of what the method returns).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -43,14 +43,18 @@ MAX_ITERATIONS = 4
 # -- the opening prompt -------------------------------------------------------------------------
 def opening_prompt(session: ProblemSession, examples: list[Example]) -> str:
     """I_eff (edit) or I_gen (nl2code), with demonstrations when given."""
-    problem = session.problem
-    if session.config.paradigm == "edit":
+    return problem_prompt(session.problem, session.config.paradigm, examples)
+
+
+def problem_prompt(problem: Problem, paradigm: str, examples: Sequence[Example] = ()) -> str:
+    """The opening prompt of a problem, without a session (fine-tuning data uses it too)."""
+    if paradigm == "edit":
         if problem.input_program is None:
             raise PerfCodegenError(
                 f"--paradigm edit needs an input program, and {problem.id} has none "
                 "(use the ECCO edit variant or PIE pairs)"
             )
-        return render("ecco_edit", program=problem.input_program, examples=examples)
+        return render("ecco_edit", program=problem.input_program, examples=list(examples))
     samples = [_sample(problem, t) for t in problem.public_tests]
     return render(
         "ecco_generate",
@@ -58,7 +62,7 @@ def opening_prompt(session: ProblemSession, examples: list[Example]) -> str:
         description=problem.statement if problem.is_stdio else problem.prompt,
         inputs="\n\n".join(s.input for s in samples),
         outputs="\n\n".join(s.output for s in samples),
-        examples=examples,
+        examples=list(examples),
     )
 
 

@@ -1,0 +1,112 @@
+"""Execution feedback of input programs for execution-conditioned fine-tuning (ECCO §4.3).
+
+Each input program runs in the judge on its problem's public tests exactly as exec-refine runs
+a candidate (`methods.ecco_execution.execute_on_public_tests`: check every test, then time and
+measure memory when one passes), and is described in the same words (Fig. 9). Judge jobs are
+memoized in a run store (`<out>/judging/run.sqlite`, content-addressed by program and tests),
+so an interrupted build resumes without running any finished job again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal
+
+from perfcodegen.config import RunConfig
+from perfcodegen.errors import PerfCodegenError
+from perfcodegen.judge import Judge, JudgeConfig
+from perfcodegen.llm.model import ChatMessage, GenerateConfig, ModelOutput, RequestContext
+from perfcodegen.methods.ecco_execution import execute_on_public_tests
+from perfcodegen.methods.judging import LocalJudgeService
+from perfcodegen.methods.session import Candidate, Conversation, ProblemSession
+from perfcodegen.problems.model import Problem
+from perfcodegen.store import CandidateRecord, RunStore
+
+JUDGING_DIR = "judging"
+METHOD_NAME = "finetune-exec"
+ProgressCallback = Callable[[int, int], None]
+"""Called with (judged so far, total) after each input program."""
+
+
+class _NoModel:
+    """The sessions here only judge; a model call would be a bug in this module."""
+
+    name = "none/judge-only"
+
+    async def generate(
+        self, messages: list[ChatMessage], config: GenerateConfig, context: RequestContext
+    ) -> ModelOutput:
+        raise PerfCodegenError("building fine-tuning data never asks a model")
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def input_program_feedback(
+    problems: Sequence[Problem],
+    out: Path,
+    *,
+    benchmark: str,
+    repeats: int,
+    workers: int | None,
+    isolation: Literal["full", "partial", "none"],
+    progress: ProgressCallback | None = None,
+) -> dict[str, str]:
+    """Problem id -> the Fig. 9 execution feedback of its input program on the public tests."""
+    config = RunConfig(
+        name=METHOD_NAME,
+        benchmark=benchmark,
+        model=_NoModel.name,
+        paradigm="edit",
+        feedback_tests="public",
+        repeats=repeats,
+    )
+    representatives = {_same_run(p): p for p in reversed(problems)}  # the first of each
+    store = RunStore(out / JUDGING_DIR)
+    feedback: dict[str, str] = {}
+    try:
+        judge_config = JudgeConfig(workers=workers, repeats=repeats, isolation=isolation)
+        async with Judge(judge_config) as judge:
+            service = LocalJudgeService(judge)
+            model = _NoModel()
+            limit = asyncio.Semaphore(max(1, judge_config.workers or 4))
+
+            async def describe(problem: Problem) -> None:
+                session = ProblemSession(
+                    problem=problem, config=config, store=store, model=model,
+                    refine_model=model, judge=service, method=METHOD_NAME,
+                )
+                async with limit:
+                    report = await execute_on_public_tests(session, input_candidate(problem))
+                feedback[problem.id] = report.verbalise()
+                if progress is not None:
+                    progress(len(feedback), len(representatives))
+
+            await asyncio.gather(*(describe(p) for p in representatives.values()))
+    finally:
+        store.close()
+    return {p.id: feedback[representatives[_same_run(p)].id] for p in problems}
+
+
+def _same_run(problem: Problem) -> tuple[str, str | None, str]:
+    """Pairs of one problem with one input program run the same jobs: judge them once."""
+    tests = json.dumps([t.model_dump(mode="json") for t in problem.tests], sort_keys=True)
+    return (tests, problem.input_program, problem.test_setup or "")
+
+
+def input_candidate(problem: Problem) -> Candidate:
+    """The problem's input program as a candidate that the judge can run (never recorded)."""
+    if problem.input_program is None:
+        raise PerfCodegenError(f"{problem.id} has no input program to execute")
+    record = CandidateRecord(
+        id=f"{problem.id}#input",
+        problem_id=problem.id,
+        sample_index=0,
+        phase="input",
+        method=METHOD_NAME,
+        code=problem.input_program,
+    )
+    return Candidate(record=record, conversation=Conversation())

@@ -1,0 +1,63 @@
+"""Evaluation prompts for models tuned on the conditioned formats (ECCO Table 4).
+
+A vanilla-tuned model is evaluated with `--method instruct` (its training prompts are I_eff /
+I_gen). The conditioned formats need their own prompts at evaluation:
+
+- ``ft-exec``: the input program is judged on the public tests (as for exec-refine) and its
+  execution feedback precedes I_eff, as in the execution-conditioned training data;
+- ``ft-trajectory``: Fig. 14 with the input program as the only earlier iteration. ECCO does
+  not say how test-time trajectories are formed (test pairs have no user history), so this
+  is our reading; with a user history, build the prompt with `formats.trajectory_prompt`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from perfcodegen.config import RunConfig
+from perfcodegen.errors import PerfCodegenError
+from perfcodegen.finetune.execution import input_candidate
+from perfcodegen.finetune.formats import exec_prompt, trajectory_prompt
+from perfcodegen.methods.base import Method, MethodInfo, register_method
+from perfcodegen.methods.common import draw_samples
+from perfcodegen.methods.ecco import FAMILY, last_iteration, problem_prompt
+from perfcodegen.methods.ecco_execution import execute_on_public_tests
+from perfcodegen.methods.session import ProblemSession
+
+
+@dataclass(frozen=True)
+class ConditionedPrompting:
+    """One prompt in a conditioned training format; k samples, no refinement."""
+
+    format: Literal["exec", "trajectory"]
+
+    async def solve(self, session: ProblemSession) -> None:
+        problem = session.problem
+        if problem.input_program is None:
+            raise PerfCodegenError(f"ft-{self.format} needs an input program; {problem.id} has none")
+        if self.format == "trajectory":
+            prompt = trajectory_prompt([problem.input_program])
+        else:
+            report = await execute_on_public_tests(session, input_candidate(problem))
+            prompt = exec_prompt(problem_prompt(problem, "edit"), report.verbalise())
+        await draw_samples(session, prompt=prompt)
+
+
+def _factory(format: Literal["exec", "trajectory"]) -> MethodInfo:
+    def build(config: RunConfig) -> Method:
+        return ConditionedPrompting(format)
+
+    return MethodInfo(
+        name=f"ft-{format}",
+        summary=f"Prompt of ECCO's {format}-conditioned fine-tuning data (for tuned adapters).",
+        family=FAMILY,
+        paradigms=("edit",),
+        call_budget="k",
+        factory=build,
+        final_rule=last_iteration,
+    )
+
+
+register_method(_factory("exec"))
+register_method(_factory("trajectory"))
