@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -71,9 +72,7 @@ def test_vllm_needs_its_extra() -> None:
         get_model("vllm/Qwen/Qwen2.5-Coder-7B-Instruct")
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("transformers") is not None, reason="transformers is installed"
-)
-def test_hf_needs_its_extra() -> None:
+def test_hf_needs_its_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "transformers", None)  # as in an install without [hf]
     with pytest.raises(MissingExtraError, match=r"perfcodegen\[hf\]"):
         get_model("hf/bigcode/starcoder2-3b")

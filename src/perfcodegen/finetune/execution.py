@@ -18,9 +18,8 @@ from typing import Literal
 from perfcodegen.config import RunConfig
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.judge import Judge, JudgeConfig
-from perfcodegen.llm.model import ChatMessage, GenerateConfig, ModelOutput, RequestContext
+from perfcodegen.llm.mock import MockModel
 from perfcodegen.methods.ecco_execution import execute_on_public_tests
-from perfcodegen.methods.judging import LocalJudgeService
 from perfcodegen.methods.session import Candidate, Conversation, ProblemSession
 from perfcodegen.problems.model import Problem
 from perfcodegen.store import CandidateRecord, RunStore
@@ -29,20 +28,6 @@ JUDGING_DIR = "judging"
 METHOD_NAME = "finetune-exec"
 ProgressCallback = Callable[[int, int], None]
 """Called with (judged so far, total) after each input program."""
-
-
-class _NoModel:
-    """The sessions here only judge; a model call would be a bug in this module."""
-
-    name = "none/judge-only"
-
-    async def generate(
-        self, messages: list[ChatMessage], config: GenerateConfig, context: RequestContext
-    ) -> ModelOutput:
-        raise PerfCodegenError("building fine-tuning data never asks a model")
-
-    async def aclose(self) -> None:
-        return None
 
 
 async def input_program_feedback(
@@ -59,7 +44,7 @@ async def input_program_feedback(
     config = RunConfig(
         name=METHOD_NAME,
         benchmark=benchmark,
-        model=_NoModel.name,
+        model="mock/judge-only",
         paradigm="edit",
         feedback_tests="public",
         repeats=repeats,
@@ -70,14 +55,13 @@ async def input_program_feedback(
     try:
         judge_config = JudgeConfig(workers=workers, repeats=repeats, isolation=isolation)
         async with Judge(judge_config) as judge:
-            service = LocalJudgeService(judge)
-            model = _NoModel()
+            model = MockModel([], model="judge-only")  # building data never asks a model
             limit = asyncio.Semaphore(max(1, judge_config.workers or 4))
 
             async def describe(problem: Problem) -> None:
                 session = ProblemSession(
                     problem=problem, config=config, store=store, model=model,
-                    refine_model=model, judge=service, method=METHOD_NAME,
+                    refine_model=model, judge=judge, method=METHOD_NAME,
                 )
                 async with limit:
                     report = await execute_on_public_tests(session, input_candidate(problem))
