@@ -26,8 +26,8 @@ from perfcodegen.llm.cache import ResponseCache
 from perfcodegen.llm.mock import MockModel
 from perfcodegen.llm.model import ModelProvider
 from perfcodegen.llm.registry import get_model
-from perfcodegen.methods.base import get_method_info
 from perfcodegen.methods.judging import JudgeService
+from perfcodegen.methods.registry import get_method_info
 from perfcodegen.pipeline import ProgressHook, RunSummary, load_problems, run_method, select
 from perfcodegen.problems.model import Problem
 from perfcodegen.solutions import REFERENCE, SolutionSet

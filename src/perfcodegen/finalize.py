@@ -18,7 +18,7 @@ from perfcodegen.measuring import (
     measure_programs,
     timing_tests,
 )
-from perfcodegen.methods.base import get_method_info
+from perfcodegen.methods.registry import get_method_info
 from perfcodegen.methods.session import ProblemSession
 from perfcodegen.metrics.bestk import View, final_program
 from perfcodegen.metrics.records import CandidateOutcome, ProblemOutcome

@@ -16,9 +16,10 @@ from perfcodegen.config import RunConfig, RuntimeOptions
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.finalize import finalize_problem
 from perfcodegen.llm.model import ModelProvider
-from perfcodegen.methods.base import Method, build_method, get_method_info
+from perfcodegen.methods.base import Method
 from perfcodegen.methods.judging import JudgeService
 from perfcodegen.methods.prompts import template_digests
+from perfcodegen.methods.registry import build_method, get_method_info
 from perfcodegen.methods.session import ProblemSession
 from perfcodegen.problems.model import Problem
 from perfcodegen.problems.registry import LoadOptions, load_benchmark

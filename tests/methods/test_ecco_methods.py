@@ -20,8 +20,8 @@ from perfcodegen.config import RunConfig
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.judge import Judge, JudgeConfig
 from perfcodegen.llm.registry import get_model
-from perfcodegen.methods.base import build_method
 from perfcodegen.methods.ecco_fix import almost_correct_inputs
+from perfcodegen.methods.registry import build_method
 from perfcodegen.metrics.ecco import edit_metrics, generation_metrics
 from perfcodegen.metrics.records import ProblemOutcome
 from perfcodegen.pipeline import run_method

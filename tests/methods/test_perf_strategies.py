@@ -19,9 +19,9 @@ from perfcodegen.config import RunConfig
 from perfcodegen.judge import Judge, JudgeConfig
 from perfcodegen.judge.model import MeasureMode
 from perfcodegen.llm.registry import get_model
-from perfcodegen.methods.base import get_method_info
 from perfcodegen.methods.perf_strategies import format_seconds
 from perfcodegen.methods.prompts import render
+from perfcodegen.methods.registry import get_method_info
 from perfcodegen.pipeline import run_method
 from perfcodegen.problems.model import Problem, TestCase
 from perfcodegen.store import CallRecord, CandidateRecord, RunStore

@@ -10,14 +10,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any, cast
 
-from perfcodegen.backends.base import Backend
 from perfcodegen.errors import require
+from perfcodegen.judge.backend import Backend
 from perfcodegen.judge.model import JudgeJob, JudgeResult
 
 
 def _execute_job_json(job_json: str) -> str:
     """The remote task body (module level, so Ray pickles it by reference)."""
-    from perfcodegen.judge import execute_job
+    from perfcodegen.judge.pool import execute_job
 
     result: JudgeResult = execute_job(JudgeJob.model_validate_json(job_json))
     return result.model_dump_json()

@@ -191,7 +191,7 @@ def methods(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """List the methods with one line each."""
-    from perfcodegen.methods.base import method_infos
+    from perfcodegen.methods.registry import method_infos
 
     infos = method_infos()
     if as_json:

@@ -19,7 +19,7 @@ from perfcodegen.config import RunConfig
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.finetune.execution import input_candidate
 from perfcodegen.finetune.formats import exec_prompt, trajectory_prompt
-from perfcodegen.methods.base import Method, MethodInfo, register_method
+from perfcodegen.methods.base import Method, MethodInfo
 from perfcodegen.methods.common import draw_samples
 from perfcodegen.methods.ecco import FAMILY, last_iteration, problem_prompt
 from perfcodegen.methods.ecco_execution import execute_on_public_tests
@@ -59,5 +59,4 @@ def _factory(format: Literal["exec", "trajectory"]) -> MethodInfo:
     )
 
 
-register_method(_factory("exec"))
-register_method(_factory("trajectory"))
+METHODS = (_factory("exec"), _factory("trajectory"))

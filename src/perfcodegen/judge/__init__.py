@@ -4,7 +4,6 @@ The fork server loads `perfcodegen.judge.child`, `runproc`, `sandbox` and `wire`
 file (see `client._BOOTSTRAP`), so importing heavier modules here costs it nothing.
 """
 
-from perfcodegen.judge.client import execute_job
 from perfcodegen.judge.judge import Judge, JudgeConfig
 from perfcodegen.judge.model import (
     CompareOptions,
@@ -16,6 +15,7 @@ from perfcodegen.judge.model import (
     TestOutcome,
     Verdict,
 )
+from perfcodegen.judge.pool import execute_job
 
 __all__ = [
     "CompareOptions",

@@ -1,7 +1,7 @@
 """The judge's side of a fork server: start it, send jobs, compare, build results.
 
 `ForkServerProcess` is synchronous (blocking pipe I/O, which releases the GIL), so the local
-backend runs one per worker thread and `execute_job` uses a private one on remote workers.
+backend runs one per worker thread and `pool.execute_job` uses a private one on remote workers.
 """
 
 from __future__ import annotations
@@ -301,16 +301,6 @@ def _paired_ratios(job: JudgeJob, results: list[ProgramResult]) -> list[float] |
             return None
         ratios.append(mean_a / mean_b)
     return ratios
-
-
-def execute_job(job: JudgeJob, allow_isolation: str = "full") -> JudgeResult:
-    """Run one job synchronously with a private, short-lived fork server (remote workers)."""
-    if job.mode is MeasureMode.INSTRUCTIONS:
-        from perfcodegen.judge.instructions import run_instructions  # imports this module
-
-        return run_instructions(job, None, allow_isolation)
-    with ForkServerProcess(allow_isolation=allow_isolation) as server:
-        return server.run_job(job)
 
 
 def available_cpus() -> list[int]:

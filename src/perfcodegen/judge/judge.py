@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from perfcodegen.backends.base import Backend
+from perfcodegen.judge.backend import Backend
 from perfcodegen.judge.instructions import run_instructions
 from perfcodegen.judge.model import (
     CompareOptions,
@@ -22,6 +22,7 @@ from perfcodegen.judge.model import (
     ProgramResult,
     TestOutcome,
 )
+from perfcodegen.judge.pool import LocalBackend
 from perfcodegen.problems.model import Problem, TestCase
 
 
@@ -60,8 +61,6 @@ class Judge:
     def __init__(self, config: JudgeConfig | None = None, backend: Backend | None = None) -> None:
         self.config = config or JudgeConfig()
         if backend is None:
-            from perfcodegen.backends.local import LocalBackend
-
             backend = LocalBackend(
                 self.config.workers, self.config.pin_cpus, self.config.isolation
             )

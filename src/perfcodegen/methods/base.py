@@ -1,4 +1,4 @@
-"""The method protocol and registry (`perfcodegen methods` lists them)."""
+"""The method protocol and what describes a method (`methods.registry` lists them)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from perfcodegen.config import RunConfig
-from perfcodegen.errors import UnknownNameError
 from perfcodegen.methods.session import ProblemSession
 from perfcodegen.metrics.records import CandidateOutcome, ProblemOutcome
 
@@ -36,39 +35,3 @@ class MethodInfo:
     final_rule: FinalRule | None = None
     """How the final program is chosen; None = PerfCodeGen's rule (the fastest correct refinement,
     metrics.bestk.final_program, method view). ECCO's methods return their last iteration."""
-
-
-_METHODS: dict[str, MethodInfo] = {}
-
-
-def register_method(info: MethodInfo) -> MethodInfo:
-    _METHODS[info.name] = info
-    return info
-
-
-def _ensure_loaded() -> None:
-    from perfcodegen.methods import catalog  # noqa: F401
-
-
-def method_infos() -> list[MethodInfo]:
-    _ensure_loaded()
-    return list(_METHODS.values())
-
-
-def get_method_info(name: str) -> MethodInfo:
-    _ensure_loaded()
-    if name not in _METHODS:
-        raise UnknownNameError("method", name, list(_METHODS))
-    return _METHODS[name]
-
-
-def build_method(config: RunConfig) -> Method:
-    info = get_method_info(config.method)
-    if config.paradigm not in info.paradigms:
-        from perfcodegen.errors import PerfCodegenError
-
-        raise PerfCodegenError(
-            f"method {info.name!r} supports paradigm(s) {', '.join(info.paradigms)}, "
-            f"not {config.paradigm!r}"
-        )
-    return info.factory(config)

@@ -25,7 +25,7 @@ from typing import Protocol
 
 from perfcodegen.config import RunConfig
 from perfcodegen.errors import PerfCodegenError
-from perfcodegen.methods.base import Method, MethodInfo, register_method
+from perfcodegen.methods.base import Method, MethodInfo
 from perfcodegen.methods.common import draw_samples
 from perfcodegen.methods.ecco_examples import Example, choose_examples, load_examples, origin_of
 from perfcodegen.methods.ecco_execution import execute_on_public_tests
@@ -223,47 +223,47 @@ def _refining(source: FeedbackSource) -> Callable[[RunConfig], Method]:
     return factory
 
 
-def _register(name: str, summary: str, budget: str, factory: Callable[[RunConfig], Method]) -> None:
-    register_method(
-        MethodInfo(
-            name=name,
-            summary=summary,
-            family=FAMILY,
-            paradigms=PARADIGMS,
-            call_budget=budget,
-            factory=factory,
-            final_rule=last_iteration,
-        )
+def _info(name: str, summary: str, budget: str, factory: Callable[[RunConfig], Method]) -> MethodInfo:
+    return MethodInfo(
+        name=name,
+        summary=summary,
+        family=FAMILY,
+        paradigms=PARADIGMS,
+        call_budget=budget,
+        factory=factory,
+        final_rule=last_iteration,
     )
 
 
-_register(
-    "instruct",
-    "ECCO instruction prompting: I_gen (NL) or I_eff (edit), one program.",
-    "k",
-    _instruct,
-)
-_register(
-    "few-shot",
-    "ECCO few-shot: --few-shot seeded train-split examples before I_gen / I_eff.",
-    "k",
-    _few_shot,
-)
-_register(
-    "self-refine",
-    "ECCO self-refine: NL self-feedback, then refine; --iterations rounds.",
-    "k x (1 + 2 x iterations)",
-    _refining(SelfFeedback()),
-)
-_register(
-    "exec-refine",
-    "ECCO exec-refine: raw public-test results (pass/fail, time, memory), then refine.",
-    "k x (1 + iterations)",
-    _refining(ExecutionFeedback()),
-)
-_register(
-    "nl-exec-refine",
-    "ECCO NL+exec-refine: reflect on public-test results, then refine.",
-    "k x (1 + 2 x iterations)",
-    _refining(ReflectedExecutionFeedback()),
+METHODS = (
+    _info(
+        "instruct",
+        "ECCO instruction prompting: I_gen (NL) or I_eff (edit), one program.",
+        "k",
+        _instruct,
+    ),
+    _info(
+        "few-shot",
+        "ECCO few-shot: --few-shot seeded train-split examples before I_gen / I_eff.",
+        "k",
+        _few_shot,
+    ),
+    _info(
+        "self-refine",
+        "ECCO self-refine: NL self-feedback, then refine; --iterations rounds.",
+        "k x (1 + 2 x iterations)",
+        _refining(SelfFeedback()),
+    ),
+    _info(
+        "exec-refine",
+        "ECCO exec-refine: raw public-test results (pass/fail, time, memory), then refine.",
+        "k x (1 + iterations)",
+        _refining(ExecutionFeedback()),
+    ),
+    _info(
+        "nl-exec-refine",
+        "ECCO NL+exec-refine: reflect on public-test results, then refine.",
+        "k x (1 + 2 x iterations)",
+        _refining(ReflectedExecutionFeedback()),
+    ),
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from perfcodegen.config import RunConfig
-from perfcodegen.methods.base import MethodInfo, register_method
+from perfcodegen.methods.base import MethodInfo
 from perfcodegen.methods.session import ProblemSession
 from perfcodegen.metrics.bestk import View, final_program
 from perfcodegen.metrics.records import SAMPLE_PHASE, CandidateOutcome, ProblemOutcome
@@ -34,7 +34,8 @@ def _given(config: RunConfig) -> GivenPrograms:
     return GivenPrograms(SolutionSet.load(config.solutions or REFERENCE))
 
 
-register_method(
+
+METHODS = (
     MethodInfo(
         name="given",
         summary="Judge existing programs (references, a samples file, a folder): `perfcodegen eval`.",
@@ -44,5 +45,5 @@ register_method(
         factory=_given,
         needs_model=False,
         final_rule=fastest_correct_sample,
-    )
+    ),
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from perfcodegen.methods.perf_strategies import CoderChat, register_variant
+from perfcodegen.methods.perf_strategies import CoderChat, variant
 from perfcodegen.methods.prompts import render
 from perfcodegen.methods.session import Candidate, ProblemSession
 
@@ -49,15 +49,17 @@ class LeaderCoderReviewer:
             await review_and_revise(chat)
 
 
-register_variant(
-    "perf-agents-reviewer",
-    "PerfCodeGen with multi-agent coder + reviewer: optimize, review, revise (Table II, ChatDev-like).",
-    CoderWithReviewer(),
-    calls_per_correct="up to 3",
-)
-register_variant(
-    "perf-agents-team",
-    "PerfCodeGen with leader + coder + reviewer: plan, optimize, review, revise (Table II, MetaGPT-like).",
-    LeaderCoderReviewer(),
-    calls_per_correct="up to 4",
+METHODS = (
+    variant(
+        "perf-agents-reviewer",
+        "PerfCodeGen with multi-agent coder + reviewer: optimize, review, revise (Table II, ChatDev-like).",
+        CoderWithReviewer(),
+        calls_per_correct="up to 3",
+    ),
+    variant(
+        "perf-agents-team",
+        "PerfCodeGen with leader + coder + reviewer: plan, optimize, review, revise (Table II, MetaGPT-like).",
+        LeaderCoderReviewer(),
+        calls_per_correct="up to 4",
+    ),
 )

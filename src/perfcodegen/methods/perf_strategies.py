@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from perfcodegen.config import RunConfig
 from perfcodegen.judge.model import MeasureMode
-from perfcodegen.methods.base import MethodInfo, register_method
+from perfcodegen.methods.base import MethodInfo
 from perfcodegen.methods.common import CorrectnessStyle
 from perfcodegen.methods.perfcodegen import (
     CostliestTestFeedback,
@@ -180,7 +180,7 @@ class DirectExecutionFeedback:
             await chat.refine(render("perf_exec_feedback", **timing.prompt_values()))
 
 
-def register_variant(
+def variant(
     name: str,
     summary: str,
     strategy: PerformanceStrategy,
@@ -188,7 +188,7 @@ def register_variant(
     calls_per_correct: str,
     correctness: CorrectnessStyle | None = None,
 ) -> MethodInfo:
-    """Register PerfCodeGen with another performance phase (and optionally a fixed correctness
+    """PerfCodeGen with another performance phase (and optionally a fixed correctness
     phase; None follows `config.correctness_feedback`)."""
     if correctness is None:
         fixing = "2 per failing sample (1 direct, 0 none)"
@@ -199,58 +199,57 @@ def register_variant(
         style = correctness if correctness is not None else config.correctness_feedback
         return PerfCodeGen(correctness=style, performance=strategy)
 
-    return register_method(
-        MethodInfo(
-            name=name,
-            summary=summary,
-            family="perfcodegen",
-            paradigms=("nl2code", "edit"),
-            call_budget=f"k + {fixing} + {calls_per_correct} per correct program",
-            factory=factory,
-        )
+    return MethodInfo(
+        name=name,
+        summary=summary,
+        family="perfcodegen",
+        paradigms=("nl2code", "edit"),
+        call_budget=f"k + {fixing} + {calls_per_correct} per correct program",
+        factory=factory,
     )
 
 
-register_variant(
-    "perf-prompt",
-    "PerfCodeGen with the Perf Improvement Prompt only (Table II; one greedy round).",
-    ScriptedTurns((Turn("perf_improve"),)),
-    calls_per_correct="1",
-)
-register_variant(
-    "perf-icl",
-    "PerfCodeGen with 3-shot in-context learning: optimize, shown three slow->fast demos (Table II).",
-    ScriptedTurns((Turn("perf_icl"),)),
-    calls_per_correct="1",
-)
-register_variant(
-    "perf-strategies",
-    "PerfCodeGen with pre-defined strategies: optimize, given common Python speed-ups (Table II).",
-    ScriptedTurns((Turn("perf_strategies"),)),
-    calls_per_correct="1",
-)
-register_variant(
-    "perf-plan-refine",
-    "PerfCodeGen with Plan and Refine: plan the optimization, then implement it (Table II).",
-    ScriptedTurns((Turn("perf_plan", "performance-plan"), Turn("perf_plan_implement"))),
-    calls_per_correct="2",
-)
-register_variant(
-    "perf-analyze-refine",
-    "PerfCodeGen with Analyze and Refine: analyze the time complexity, then refine (Table II).",
-    ScriptedTurns((Turn("perf_analyze", "performance-analysis"), Turn("perf_analyze_refine"))),
-    calls_per_correct="2",
-)
-register_variant(
-    "perf-exec-feedback",
-    "PerfCodeGen with direct execution feedback: optimize, told faster/slower with times, retry (Table II).",
-    DirectExecutionFeedback(),
-    calls_per_correct="up to 2",
-)
-register_variant(
-    "perfcodegen-direct",
-    "PerfCodeGen with direct test-case feedback (no planning turn) for correctness (Table III).",
-    CostliestTestFeedback(),
-    calls_per_correct="up to 2",
-    correctness="direct",
+METHODS = (    variant(
+        "perf-prompt",
+        "PerfCodeGen with the Perf Improvement Prompt only (Table II; one greedy round).",
+        ScriptedTurns((Turn("perf_improve"),)),
+        calls_per_correct="1",
+    ),
+    variant(
+        "perf-icl",
+        "PerfCodeGen with 3-shot in-context learning: optimize, shown three slow->fast demos (Table II).",
+        ScriptedTurns((Turn("perf_icl"),)),
+        calls_per_correct="1",
+    ),
+    variant(
+        "perf-strategies",
+        "PerfCodeGen with pre-defined strategies: optimize, given common Python speed-ups (Table II).",
+        ScriptedTurns((Turn("perf_strategies"),)),
+        calls_per_correct="1",
+    ),
+    variant(
+        "perf-plan-refine",
+        "PerfCodeGen with Plan and Refine: plan the optimization, then implement it (Table II).",
+        ScriptedTurns((Turn("perf_plan", "performance-plan"), Turn("perf_plan_implement"))),
+        calls_per_correct="2",
+    ),
+    variant(
+        "perf-analyze-refine",
+        "PerfCodeGen with Analyze and Refine: analyze the time complexity, then refine (Table II).",
+        ScriptedTurns((Turn("perf_analyze", "performance-analysis"), Turn("perf_analyze_refine"))),
+        calls_per_correct="2",
+    ),
+    variant(
+        "perf-exec-feedback",
+        "PerfCodeGen with direct execution feedback: optimize, told faster/slower with times, retry (Table II).",
+        DirectExecutionFeedback(),
+        calls_per_correct="up to 2",
+    ),
+    variant(
+        "perfcodegen-direct",
+        "PerfCodeGen with direct test-case feedback (no planning turn) for correctness (Table III).",
+        CostliestTestFeedback(),
+        calls_per_correct="up to 2",
+        correctness="direct",
+    ),
 )

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from perfcodegen.config import RunConfig
-from perfcodegen.methods.base import MethodInfo, register_method
+from perfcodegen.methods.base import MethodInfo
 from perfcodegen.methods.common import CorrectnessStyle, draw_samples, ensure_correct
 from perfcodegen.methods.prompts import render
 from perfcodegen.methods.session import Candidate, Conversation, ProblemSession
@@ -98,7 +98,7 @@ def _base(config: RunConfig) -> PerfCodeGen:
     return PerfCodeGen(correctness="none", performance=None)
 
 
-register_method(
+METHODS = (
     MethodInfo(
         name="base",
         summary="Generation alone: k samples, no feedback (Table I 'Base').",
@@ -106,9 +106,7 @@ register_method(
         paradigms=("nl2code", "edit"),
         call_budget="k",
         factory=_base,
-    )
-)
-register_method(
+    ),
     MethodInfo(
         name="perfcodegen",
         summary="PerfCodeGen: test-feedback fixing (reflect+plan), then costliest-test speed-up feedback.",
@@ -116,5 +114,5 @@ register_method(
         paradigms=("nl2code", "edit"),
         call_budget="k + 2 per failing sample + 2 per correct program",
         factory=_perfcodegen,
-    )
+    ),
 )

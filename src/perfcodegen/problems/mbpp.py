@@ -31,8 +31,8 @@ from perfcodegen.problems.humaneval_split import (
     contains_assert,
     is_trivial_assert,
 )
+from perfcodegen.problems.info import BenchmarkInfo, LoadOptions
 from perfcodegen.problems.model import Problem, ProblemMetadata, TestCase, make_id
-from perfcodegen.problems.registry import BenchmarkInfo, LoadOptions, register
 
 BENCHMARK = "mbpp"
 HUB_ID = "google-research-datasets/mbpp"
@@ -331,15 +331,13 @@ def load_mbpp(options: LoadOptions) -> list[Problem]:
     return load_original(split, options.data)
 
 
-INFO = register(
-    BenchmarkInfo(
-        name=BENCHMARK,
-        description="MBPP: 974 basic Python problems (sanitized: 427, 257 in test); "
-        "variant plus = MBPP+ (378 tasks, EvalPlus tests)",
-        loader=load_mbpp,
-        splits=SPLITS,
-        default_split="test",
-        source=f"hub {HUB_ID} or --data mbpp.jsonl / sanitized-mbpp.json; MBPP+: hub "
-        f"{PLUS_HUB_ID} or --data MbppPlus.jsonl.gz",
-    )
+INFO = BenchmarkInfo(
+    name=BENCHMARK,
+    description="MBPP: 974 basic Python problems (sanitized: 427, 257 in test); "
+    "variant plus = MBPP+ (378 tasks, EvalPlus tests)",
+    loader=load_mbpp,
+    splits=SPLITS,
+    default_split="test",
+    source=f"hub {HUB_ID} or --data mbpp.jsonl / sanitized-mbpp.json; MBPP+: hub "
+    f"{PLUS_HUB_ID} or --data MbppPlus.jsonl.gz",
 )

@@ -19,8 +19,8 @@ from typing import Any
 
 from perfcodegen.errors import DataError
 from perfcodegen.problems import _io, codenet
+from perfcodegen.problems.info import BenchmarkInfo, LoadOptions
 from perfcodegen.problems.model import Problem, ProblemMetadata, TestCase, make_id
-from perfcodegen.problems.registry import BenchmarkInfo, LoadOptions, register
 
 logger = logging.getLogger(__name__)
 
@@ -125,12 +125,10 @@ def _problem(
     )
 
 
-register(
-    BenchmarkInfo(
-        name=BENCHMARK,
-        description="PIE (slow, fast) Python pairs from CodeNet; public tests from the statements",
-        loader=load_pie,
-        source="--data PIE JSONL (e.g. pie-perf py_reference.jsonl) + extra descriptions=CodeNet "
-        "problem_descriptions.tar.gz [+ problem_list=problem_list.csv]; no hub copy",
-    )
+INFO = BenchmarkInfo(
+    name=BENCHMARK,
+    description="PIE (slow, fast) Python pairs from CodeNet; public tests from the statements",
+    loader=load_pie,
+    source="--data PIE JSONL (e.g. pie-perf py_reference.jsonl) + extra descriptions=CodeNet "
+    "problem_descriptions.tar.gz [+ problem_list=problem_list.csv]; no hub copy",
 )

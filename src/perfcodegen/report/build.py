@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from perfcodegen.errors import PerfCodegenError
+from perfcodegen.methods.registry import get_method_info
 from perfcodegen.metrics.bestk import (
     BestKMetrics,
     ProblemScore,
@@ -85,8 +86,6 @@ class RunReport:
 
 def method_family(method: str) -> str:
     """'perfcodegen' or 'ecco' as the method registry says; unknown names count as PerfCodeGen."""
-    from perfcodegen.methods.base import get_method_info
-
     try:
         return get_method_info(method).family
     except PerfCodegenError:

@@ -1,4 +1,5 @@
-"""Where judge jobs run: the `Backend` protocol (local fork-server pool by default; Ray later)."""
+"""Where judge jobs run: the `Backend` protocol (`judge.pool.LocalBackend` by default;
+`perfcodegen.backends` has the others)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The default backend: a pool of lean fork servers on this machine, one per worker.
+"""The local backend: a pool of lean fork servers on this machine, one per worker; and
+`execute_job`, one job on a private fork server (what remote workers run).
 
 Each worker owns one fork server process and one thread that talks to it with blocking pipe
 I/O. Workers are pinned one per core (round-robin when there are more workers than cores);
@@ -89,3 +90,11 @@ class LocalBackend:
             *(loop.run_in_executor(self._executor, s.close) for s in self._servers)
         )
         self._executor.shutdown(wait=True)
+
+
+def execute_job(job: JudgeJob, allow_isolation: str = "full") -> JudgeResult:
+    """Run one job synchronously with a private, short-lived fork server (remote workers)."""
+    if job.mode is MeasureMode.INSTRUCTIONS:
+        return run_instructions(job, None, allow_isolation)
+    with ForkServerProcess(allow_isolation=allow_isolation) as server:
+        return server.run_job(job)

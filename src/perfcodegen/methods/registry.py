@@ -1,0 +1,39 @@
+"""The method registry: an explicit, read-only table of every method module's `METHODS`, in
+the order `perfcodegen methods` lists them (no registration at import, no mutable global)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from perfcodegen.config import RunConfig
+from perfcodegen.errors import PerfCodegenError, UnknownNameError
+from perfcodegen.finetune import methods as finetune_methods
+from perfcodegen.methods import ecco, given, perf_agents, perf_strategies, perfcodegen
+from perfcodegen.methods.base import Method, MethodInfo
+
+_MODULES = (perfcodegen, perf_strategies, perf_agents, ecco, given, finetune_methods)
+
+METHODS: Mapping[str, MethodInfo] = MappingProxyType(
+    {info.name: info for module in _MODULES for info in module.METHODS}
+)
+
+
+def method_infos() -> list[MethodInfo]:
+    return list(METHODS.values())
+
+
+def get_method_info(name: str) -> MethodInfo:
+    if name not in METHODS:
+        raise UnknownNameError("method", name, list(METHODS))
+    return METHODS[name]
+
+
+def build_method(config: RunConfig) -> Method:
+    info = get_method_info(config.method)
+    if config.paradigm not in info.paradigms:
+        raise PerfCodegenError(
+            f"method {info.name!r} supports paradigm(s) {', '.join(info.paradigms)}, "
+            f"not {config.paradigm!r}"
+        )
+    return info.factory(config)
