@@ -49,7 +49,7 @@ async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
             candidate, all_tests, stop_at_first_failure=not config.details, time_limits_s=limits
         )
         record = candidate.record
-        record.verdict, record.passed, record.total = result.verdict.value, result.passed, result.total
+        record.verdict, record.passed, record.total = result.verdict, result.passed, result.total
         record.extra["failure"] = _failure(result)
         session.save(candidate)
     correct = [c for c in session.candidates if c.record.correct and c.code]

@@ -167,11 +167,4 @@ async def solve_and_finalize(method: Method, session: ProblemSession) -> None:
     )
 
 
-def runtime_summary_line(summary: RunSummary) -> str:
-    parts = [f"{summary.done} solved now", f"{summary.skipped} already done"]
-    if summary.errors:
-        parts.append(f"{len(summary.errors)} failed")
-    return f"{summary.total} problems: " + ", ".join(parts) + f"; run dir {summary.run_dir}"
-
-
 __all__ = ["RunSummary", "RuntimeOptions", "run_method", "select_problems"]

@@ -45,7 +45,9 @@ def test_another_samples_file_is_a_new_run_never_a_mix(
     bad = _samples(tmp_path / "allwrong.jsonl", problems, wrong={p.native_id for p in problems})
     out = tmp_path / "run"
     assert _eval("--solutions", str(good), "--out", str(out), "--json") == 0
-    assert json.loads(capsys.readouterr().out)["pass_at_k"]["pass@1"] == 1.0
+    first = json.loads(capsys.readouterr().out)
+    assert first["pass_at_k"]["pass@1"] == 1.0
+    assert first["isolation"] in ("full", "partial")  # what the judge ran at, recorded
     # The same directory with another file: refused in one line, exit 2, nothing mixed.
     assert _eval("--solutions", str(bad), "--out", str(out), "--json") == 2
     assert "solutions" in capsys.readouterr().err

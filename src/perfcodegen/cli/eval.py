@@ -79,6 +79,7 @@ def eval_command(
     from perfcodegen import api
     from perfcodegen.metrics.run import load_run
     from perfcodegen.metrics.samples import sample_summary
+    from perfcodegen.store import RunStore
 
     settings = dict(
         split=split, variant=variant, data=str(data) if data else None, difficulty=difficulty,
@@ -96,11 +97,14 @@ def eval_command(
         console.print(f"run directory: {escape(str(options.out))}", highlight=False)
     summary = asyncio.run(api.run_config(config, options))
     figures = sample_summary(load_run(summary.run_dir).outcomes)
+    with RunStore(summary.run_dir) as store:
+        levels = store.isolation_levels()
+    weakest = min(levels, key=ISOLATION_ORDER.index, default=None)
     if as_json:
-        print_json({**figures.model_dump(), "run_dir": str(summary.run_dir),
+        print_json({**figures.model_dump(), "run_dir": str(summary.run_dir), "isolation": weakest,
                     "notes": summary.notes, "errors": summary.errors})  # fmt: skip
     else:
-        _print(benchmark, figures, isolation)
+        _print(benchmark, figures, weakest)
         for note in summary.notes:
             console.print(f"note: {escape(note)}", highlight=False)
         console.print(f"run directory: {escape(str(summary.run_dir))}", highlight=False)
@@ -110,7 +114,10 @@ def eval_command(
         raise typer.Exit(code=1)
 
 
-def _print(benchmark: str, figures: object, isolation: str) -> None:
+ISOLATION_ORDER = ["none", "partial", "full"]
+
+
+def _print(benchmark: str, figures: object, isolation: str | None) -> None:
     from perfcodegen.metrics.samples import SampleSummary
 
     assert isinstance(figures, SampleSummary)
@@ -136,5 +143,6 @@ def _print(benchmark: str, figures: object, isolation: str) -> None:
         table.add_row("peak memory, timed samples (mean)", f"{figures.memory_kb_mean:,.0f} KiB")
     if figures.reference_memory_kb_mean is not None:
         table.add_row("peak memory, references (mean)", f"{figures.reference_memory_kb_mean:,.0f} KiB")
-    table.add_row("judge isolation (weakest accepted)", isolation)
+    if isolation is not None:
+        table.add_row("judge isolation", isolation)
     console.print(table)

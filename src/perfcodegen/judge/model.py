@@ -131,20 +131,6 @@ class TestOutcome(BaseModel):
     def trimmed_mean_s(self) -> float | None:
         return trimmed_mean(self.times_s)
 
-    @property
-    def median_s(self) -> float | None:
-        return statistics.median(self.times_s) if self.times_s else None
-
-    @property
-    def min_s(self) -> float | None:
-        return min(self.times_s) if self.times_s else None
-
-    @property
-    def cv(self) -> float | None:
-        if len(self.times_s) < 2:
-            return None
-        mean = statistics.fmean(self.times_s)
-        return statistics.stdev(self.times_s) / mean if mean > 0 else None
 
 
 class ProgramResult(BaseModel):

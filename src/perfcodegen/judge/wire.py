@@ -20,11 +20,6 @@ class FrameTooLarge(Exception):
     pass
 
 
-def encode_frame(value: Any) -> bytes:
-    payload = marshal.dumps(value)
-    return _HEADER.pack(len(payload)) + payload
-
-
 def write_bytes_frame(fd: int, payload: bytes) -> None:
     data = memoryview(_HEADER.pack(len(payload)) + payload)
     while data:

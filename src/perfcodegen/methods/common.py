@@ -83,14 +83,3 @@ def feedback_turn(
         error=describe_error(result),
     )
     return candidate.conversation.user(text)
-
-
-async def fastest(session: ProblemSession, candidates: list[Candidate]) -> Candidate | None:
-    """The candidate with the smallest total time on the feedback tests (E runs each)."""
-    best: tuple[float, Candidate] | None = None
-    for candidate in candidates:
-        timed = await session.time(candidate)
-        total = timed.total_time_s
-        if timed.ok and total is not None and (best is None or total < best[0]):
-            best = (total, candidate)
-    return best[1] if best else None

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-SAMPLE_PHASE = "sample"
-CORRECTNESS_PHASE = "correctness"
-PERFORMANCE_PHASE = "performance"
+from perfcodegen.judge.model import Verdict
+from perfcodegen.store.records import Phase
+
+SAMPLE_PHASE = Phase.SAMPLE
+CORRECTNESS_PHASE = Phase.CORRECTNESS
+PERFORMANCE_PHASE = Phase.PERFORMANCE
 
 
 class CandidateOutcome(BaseModel):
@@ -19,11 +22,10 @@ class CandidateOutcome(BaseModel):
     candidate_id: str
     sample_index: int
     """Root sample it descends from (Best@k keeps candidates with sample_index < k)."""
-    phase: str
-    """'sample' | 'correctness' | 'performance' | method-specific refinement phases."""
+    phase: Phase
     round: int = 0
     correct: bool
-    verdict: str | None = None
+    verdict: Verdict | None = None
     """The final verdict on all tests ('passed', 'wrong_answer', 'timeout', ...)."""
     passed: int = 0
     total: int = 0

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from perfcodegen.judge.model import Verdict
 from perfcodegen.llm.model import ChatMessage, ModelOutput
+
+
+class Phase(str, Enum):
+    """Where a candidate comes from in a method's lineage."""
+
+    SAMPLE = "sample"
+    """A root: drawn from the model (or given, for `eval`)."""
+    CORRECTNESS = "correctness"
+    """A fix of a failing sample (PerfCodeGen's correctness phase)."""
+    PERFORMANCE = "performance"
+    """A speed-up refinement (PerfCodeGen's performance phase and its variants)."""
+    REFINE = "refine"
+    """An ECCO refinement iteration."""
+    INPUT = "input"
+    """History-based editing: the input program itself (fine-tuning data)."""
 
 
 class CallRecord(BaseModel):
@@ -29,20 +46,19 @@ class CandidateRecord(BaseModel):
     sample_index: int
     """Index of the root sample this candidate descends from (Best@k uses samples < k)."""
     parent_id: str | None = None
-    phase: str
-    """'sample', 'correctness', 'performance' (methods may add their own)."""
+    phase: Phase
     round: int = 0
     method: str
     code: str | None = None
     parse_error: str | None = None
-    verdict: str | None = None
+    verdict: Verdict | None = None
     passed: int = 0
     total: int = 0
     extra: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def correct(self) -> bool:
-        return self.verdict == "passed"
+        return self.verdict is Verdict.PASSED
 
 
 class ProblemRecord(BaseModel):

@@ -220,12 +220,6 @@ class RunStore:
                 ),
             )
 
-    def get_candidate(self, candidate_id: str) -> CandidateRecord | None:
-        row = self._db.execute(
-            "SELECT record FROM candidates WHERE id=?", (candidate_id,)
-        ).fetchone()
-        return CandidateRecord.model_validate_json(row[0]) if row else None
-
     def candidates(self, problem_id: str | None = None) -> list[CandidateRecord]:
         return [
             CandidateRecord.model_validate_json(r[0])
