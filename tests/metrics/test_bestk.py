@@ -85,7 +85,7 @@ def test_other_refinement_phases_and_untimed_programs() -> None:
         reference_time_s=1.0,
         candidates=[
             cand("s", 0, "sample", True, 0.1),
-            cand("r", 0, "self-refine", True, 0.5),
+            cand("r", 0, "refine", True, 0.5),
         ],
     )
     assert final_id(outcome, 1, View.METHOD) == "r"
