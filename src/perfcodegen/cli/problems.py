@@ -231,14 +231,19 @@ def find_problem(benchmark: str, native_id: str, options: LoadOptions) -> Proble
 
 
 def _split_id(problem_id: str, native_id: str | None) -> tuple[str, str]:
+    """(benchmark, native id) from 'humaneval/HumanEval/0', 'humaneval HumanEval/0', or a
+    bare native id whose prefix names a benchmark ('HumanEval/0', 'Mbpp/2'), as eval takes."""
     if native_id is not None:
         return problem_id, native_id
-    benchmark, sep, rest = problem_id.partition("/")
+    prefix, sep, rest = problem_id.partition("/")
     if not sep or not rest:
         raise DataError(
             f"expected an id like 'humaneval/HumanEval/0' or 'BENCH ID', got {problem_id!r}"
         )
-    return benchmark, rest
+    known = {info.name for info in benchmarks()}
+    if prefix not in known and prefix.lower() in known:
+        return prefix.lower(), problem_id
+    return prefix, rest
 
 
 @problems_app.command("show")

@@ -49,7 +49,7 @@ def run(
     method: Annotated[
         str, typer.Option(help="Method (see `perfcodegen methods`).")
     ] = "perfcodegen",
-    k: Annotated[int, typer.Option("-k", "--samples", help="Samples per problem.")] = 8,
+    k: Annotated[int, typer.Option("-k", "--samples", min=1, help="Samples per problem.")] = 8,
     split: SplitOpt = None,
     variant: VariantOpt = None,
     data: DataOpt = None,
@@ -72,9 +72,9 @@ def run(
     api_key: Annotated[
         str | None, typer.Option(help="API key (default: OPENAI_API_KEY); never saved in the run.")
     ] = None,
-    temperature: Annotated[float, typer.Option(help="Sampling temperature for samples.")] = 0.8,
-    top_p: Annotated[float, typer.Option(help="Nucleus sampling top_p.")] = 0.95,
-    max_tokens: Annotated[int, typer.Option(help="Max tokens per reply.")] = 2048,
+    temperature: Annotated[float, typer.Option(min=0.0, help="Sampling temperature for samples.")] = 0.8,
+    top_p: Annotated[float, typer.Option(min=0.0, max=1.0, help="Nucleus sampling top_p.")] = 0.95,
+    max_tokens: Annotated[int, typer.Option(min=1, help="Max tokens per reply.")] = 2048,
     seed: Annotated[int | None, typer.Option(help="Sampling seed passed to the server.")] = None,
     feedback_tests: Annotated[
         str, typer.Option(help="Tests the model may see: all or public.")
@@ -89,14 +89,14 @@ def run(
             help="Only almost-correct input programs (ECCO-FIX; with --paradigm edit).",
         ),
     ] = False,
-    iterations: Annotated[int, typer.Option(help="Refinement iterations (iterative methods).")] = 1,
-    few_shot: Annotated[int, typer.Option(help="Demonstrations for few-shot methods.")] = 2,
+    iterations: Annotated[int, typer.Option(min=0, help="Refinement iterations (iterative methods).")] = 1,
+    few_shot: Annotated[int, typer.Option(min=0, help="Demonstrations for few-shot methods.")] = 2,
     measure: MeasureOpt = "paired",
     repeats: RepeatsOpt = 12,
     memory: MemoryOpt = False,
     workers: WorkersOpt = None,
     isolation: IsolationOpt = "full",
-    max_connections: Annotated[int, typer.Option(help="Concurrent model requests.")] = 16,
+    max_connections: Annotated[int, typer.Option(min=1, help="Concurrent model requests.")] = 16,
     cache: Annotated[
         bool, typer.Option("--cache/--no-cache", help="Use the persistent response cache.")
     ] = True,
