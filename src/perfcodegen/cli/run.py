@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from perfcodegen.cli._app import app, console, parse_options, print_json
 from perfcodegen.cli._options import (
@@ -208,9 +209,12 @@ def methods(
             ]
         )
         return
-    table = Table(title="methods")
-    for column in ("name", "family", "paradigms", "model calls / problem", "what it does"):
-        table.add_column(column)
+    # Two columns so that names (which you type) are never cut at 80 columns; the details
+    # stack under each summary.
+    table = Table(title="methods", show_lines=True)
+    table.add_column("name", no_wrap=True, min_width=max(len(i.name) for i in infos))
+    table.add_column("what it does", ratio=1)
     for i in infos:
-        table.add_row(i.name, i.family, ", ".join(i.paradigms), i.call_budget, i.summary)
+        details = f"{i.family} · {', '.join(i.paradigms)} · model calls/problem: {i.call_budget}"
+        table.add_row(Text(i.name, style="bold"), Text(i.summary + "\n") + Text(details, "dim"))
     console.print(table)

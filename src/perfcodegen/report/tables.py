@@ -49,19 +49,22 @@ def _best_k_cells(metrics: BestKMetrics, base: BestKMetrics | None) -> list[str]
 
 
 def best_k_table(report: RunReport) -> Table:
-    """Table I: rows Base and the method; per k %Opt (+delta), %Correct (+delta), Speedup, pass@k."""
-    columns = ["Method"]
+    """Table I, one block of rows per k (Base, then the method with its gain over Base), so
+    that any number of budgets stays as narrow as one."""
+    columns = ["Method", "k", "%Opt (±δ)", "%Correct (±δ)", "Speedup", "pass@k"]
+    rows: list[list[str]] = []
     for row in report.best_k:
-        k = row.k
-        columns += [f"%Opt@{k}", f"%Correct@{k}", f"Speedup@{k}", f"pass@{k}"]
-    base_cells = ["Base"]
-    method_cells = [report.method]
-    for row in report.best_k:
-        base_cells += _best_k_cells(row.base, None)
+        rows.append(["Base", str(row.k), *_best_k_cells(row.base, None)])
         if row.method is not None:
-            method_cells += _best_k_cells(row.method, row.base)
-    rows = [base_cells] + ([method_cells] if len(method_cells) > 1 else [])
+            rows.append([report.method, str(row.k), *_best_k_cells(row.method, row.base)])
     return Table(f"{report.name}: Best@k (Table I)", columns, rows, _significance(report.best_k))
+
+
+def errors_table(report: RunReport) -> Table:
+    """Problems that ended in an error, apart from the scored ones."""
+    rows = [[problem_id, message] for problem_id, message in sorted(report.errors.items())]
+    note = "Not scored; rerun the same command to retry them (finished problems are kept)."
+    return Table(f"{report.name}: {len(rows)} errored problem(s)", ["Problem", "Error"], rows, [note])
 
 
 def _significance(rows: list[BestKRow]) -> list[str]:
@@ -134,6 +137,8 @@ def run_tables(report: RunReport) -> list[Table]:
         tables.append(Table(title, generation_columns(), [generation_cells(report.generation)]))
     tables.append(cost_table({report.name: report.cost}))
     tables[-1].notes.extend(report.notes)
+    if report.errors:
+        tables.append(errors_table(report))
     return tables
 
 
