@@ -14,7 +14,6 @@ from rich.text import Text
 
 from perfcodegen.report.tables import Table
 
-
 CELL_PADDING = 3
 """What rich adds around each cell: one space either side and a border."""
 KEY_SHARE = 3
