@@ -29,9 +29,11 @@ async def test_unreachable_server_fails_on_the_probe_without_retries(
         url = server.base_url  # nothing listens there once the server has stopped
     provider = OpenAIProvider("m", base_url=url, api_key="k")  # the default 8 attempts
     try:
-        with caplog.at_level(logging.WARNING, logger=RETRY_LOGGER):
-            with pytest.raises(ModelCallError, match="cannot reach .*is the server running"):
-                await provider.generate(ASK, GenerateConfig(), CONTEXT)
+        with (
+            caplog.at_level(logging.WARNING, logger=RETRY_LOGGER),
+            pytest.raises(ModelCallError, match=r"cannot reach .*is the server running"),
+        ):
+            await provider.generate(ASK, GenerateConfig(), CONTEXT)
     finally:
         await provider.aclose()
     assert not [r for r in caplog.records if r.name == RETRY_LOGGER]  # no retry loop
