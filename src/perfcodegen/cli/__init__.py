@@ -12,6 +12,10 @@ from perfcodegen.errors import Interrupted, PerfCodegenError
 
 INTERRUPTED_EXIT = 130
 """128 + SIGINT, what shells report for a command stopped by Ctrl-C."""
+INTERRUPTED_LINE = (
+    "[yellow]interrupted:[/] finished work is kept in the output directory; "
+    "rerun the same command to resume"
+)
 
 
 def _register_commands() -> None:
@@ -64,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         return exc.exit_code
     except KeyboardInterrupt:
-        err_console.print("[yellow]interrupted[/]", highlight=False)
+        err_console.print(INTERRUPTED_LINE, highlight=False)
         return INTERRUPTED_EXIT
     except typer.Abort:  # end of input at a prompt
         return 1
@@ -76,7 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, pydantic.ValidationError):
             return _validation_error(exc)
         raise
-    # Without standalone mode, typer returns the exit code of `typer.Exit` (130 for Ctrl-C).
+    # Without standalone mode, typer returns the exit code of `typer.Exit`; it turns Ctrl-C in
+    # a command that does not report it itself into Exit(130).
+    if result == INTERRUPTED_EXIT:
+        err_console.print(INTERRUPTED_LINE, highlight=False)
     return result if isinstance(result, int) else 0
 
 

@@ -51,13 +51,18 @@ class ClickExceptions:
     NoArgsIsHelpError: type[Exception]
 
 
+class _NeverRaised(Exception):
+    pass
+
+
 def click_exceptions() -> ClickExceptions:
     try:
         from typer._click import exceptions
     except ImportError:  # typer < 0.2x: the click package
         from click import exceptions  # type: ignore[no-redef]
     click_exception: type[Exception] = exceptions.ClickException
-    no_args: type[Exception] = getattr(exceptions, "NoArgsIsHelpError", type(None))
+    # click < 8.2 has no NoArgsIsHelpError; a class nothing raises stands in for it.
+    no_args: type[Exception] = getattr(exceptions, "NoArgsIsHelpError", _NeverRaised)
     return ClickExceptions(ClickException=click_exception, NoArgsIsHelpError=no_args)
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from perfcodegen.cli._app import app, console, parse_options, print_json
+from perfcodegen.cli._app import app, console, err_console, parse_options, print_json
 from perfcodegen.cli._options import (
     BenchmarkArg,
     DataOpt,
@@ -32,8 +32,10 @@ from perfcodegen.cli._options import (
 from perfcodegen.cli._options import (
     isolation_level as _isolation,
 )
+from perfcodegen.cli.progress import RunProgress, finished_problems
 from perfcodegen.config import RunConfig, RuntimeOptions
-from perfcodegen.pipeline import ProgressHook
+from perfcodegen.errors import Interrupted
+from perfcodegen.pipeline import select_problems
 
 
 @app.command()
@@ -146,45 +148,36 @@ def run(
         api_key=api_key,
         show_progress=not as_json,
     )
-    with _progress(enabled=not as_json) as (hook, _):
-        summary = asyncio.run(api.run(config, options, progress=hook))
+    chosen = select_problems(config)
+    ids = [problem.id for problem in chosen]
+    settings = config.model_dump(mode="json")
+    run_dir = options.out
+    progress = RunProgress(
+        console,
+        run_dir,
+        total=None if config.ecco_fix else len(chosen),  # --ecco-fix filters them later
+        done_before=finished_problems(run_dir, ids, settings),
+        enabled=not as_json,
+    )
+    try:
+        with progress:
+            summary = asyncio.run(api.run(config, options, problems=chosen, progress=progress))
+    except KeyboardInterrupt:
+        kept = finished_problems(run_dir, ids, settings)
+        raise Interrupted(
+            f"{kept} of {len(ids)} problems finished and kept in {run_dir}; "
+            "rerun the same command to resume"
+        ) from None
     print_run_report(summary.run_dir, as_json=as_json)
+    if not as_json:
+        console.print(escape(progress.closing_line()), highlight=False)
     if summary.errors:
-        for problem_id, message in sorted(summary.errors.items()):
-            console.print(f"[yellow]{problem_id}[/]: {message}", highlight=False)
-        raise typer.Exit(code=1)
-
-
-class _progress:
-    """A rich progress bar over problems (no-op when disabled)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=not enabled,
+        err_console.print(
+            f"{len(summary.errors)} problem(s) ended in an error (listed in the report); "
+            "rerun the same command to retry them",
+            highlight=False,
         )
-
-    def __enter__(self) -> tuple[ProgressHook, Progress]:
-        self.bar.__enter__()
-        started = self.bar.add_task("problems started", total=None)
-        finished = self.bar.add_task("problems finished", total=None)
-
-        def hook(event: str, problem_id: str) -> None:
-            if event == "start":
-                self.bar.advance(started)
-            elif event in ("done", "skipped", "error"):
-                self.bar.advance(finished)
-
-        return hook, self.bar
-
-    def __exit__(self, *exc: object) -> None:
-        self.bar.__exit__(None, None, None)
+        raise typer.Exit(code=1)
 
 
 @app.command()

@@ -58,8 +58,11 @@ def print_tables(tables: Sequence[Table], console: Console) -> None:
             key_width = max(12, console.width // KEY_SHARE)
             rich_table.add_column(Text(table.columns[0]), overflow="fold", max_width=key_width)
             for index in group:
-                justify = "right" if _is_numeric(table, index) else "left"
-                rich_table.add_column(Text(table.columns[index]), justify=justify, overflow="fold")
+                rich_table.add_column(
+                    Text(table.columns[index]),
+                    justify="right" if _is_numeric(table, index) else "left",
+                    overflow="fold",
+                )
             for row in table.rows:
                 cells = [row[0], *(row[index] if index < len(row) else "" for index in group)]
                 rich_table.add_row(*(Text(cell) for cell in cells))

@@ -110,7 +110,7 @@ def ecco_cells(entry: EccoEntry) -> list[str]:
 
 
 def cost_table(costs: dict[str, Cost]) -> Table:
-    columns = ["Run", "problems", "model calls", "calls/problem", "prompt tok", "completion tok"]
+    columns = ["Run", "problems", "calls", "per prob.", "tok in", "tok out"]
     rows = [
         [
             name,
