@@ -7,8 +7,8 @@ import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 from types import TracebackType
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
