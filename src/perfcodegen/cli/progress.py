@@ -18,7 +18,6 @@ from rich.progress import (
     Progress,
     TaskID,
     TextColumn,
-    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 
@@ -83,11 +82,9 @@ class RunProgress:
         self.errored = 0
         self._retries = _RetryCounter(self._refresh)
         self._store: RunStore | None = None
-        self._bar = Progress(
-            TextColumn("[bold]problems"),
-            BarColumn(bar_width=20),
+        self._bar = Progress(  # narrow enough for the status to fit in 80 columns
+            BarColumn(bar_width=10),
             MofNCompleteColumn(),
-            TimeElapsedColumn(),
             TextColumn("eta"),
             TimeRemainingColumn(),
             TextColumn("{task.fields[status]}"),
@@ -169,7 +166,7 @@ class RunProgress:
             parts.append(f"[red]errors {self.errored}[/]")
         if self.finished and self._store is not None:
             prompt, completion = self._store.token_totals()
-            parts.append(f"tokens {_tokens(prompt)}+{_tokens(completion)}")
+            parts.append(f"tok {_tokens(prompt)}+{_tokens(completion)}")
         if self._retries.count:
             reason = self._retries.last.split(": ", 1)[-1].split(";", 1)[0]
             parts.append(f"[yellow]retries {self._retries.count} ({escape(reason)})[/]")
@@ -177,9 +174,9 @@ class RunProgress:
 
     # -- the closing line --------------------------------------------------------------------
     def closing_line(self) -> str:
-        done = self.done_before + self.finished - self.errored
+        now = self.finished - self.errored
         return (
-            f"{done} problems done ({self.finished} now, {self.done_before} before), "
+            f"{self.done_before + now} problems done ({now} now, {self.done_before} before), "
             f"{self.errored} errored; results in {self.run_dir} "
             f"(perfcodegen report {self.run_dir})"
         )

@@ -112,6 +112,8 @@ class OpenAIProvider:
                 f"{provider}/{model} needs an API key: set OPENAI_API_KEY (or pass --api-key), "
                 "or point --base-url (OPENAI_BASE_URL) at a local OpenAI-compatible server"
             )
+        if base_url is not None:
+            _check_url(base_url)
         self.model = model
         self.provider = provider
         self._client = openai.AsyncOpenAI(
@@ -284,6 +286,18 @@ class OpenAIProvider:
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+def _check_url(url: str) -> None:
+    """A clear error for a --base-url (or OPENAI_BASE_URL) the HTTP client would choke on."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not url.isprintable():
+        raise PerfCodegenError(
+            f"--base-url (or OPENAI_BASE_URL) must be an http(s) URL such as "
+            f"http://localhost:8000/v1, got {url!r}"
+        )
 
 
 def _server_message(exc: openai.APIStatusError) -> str:

@@ -200,10 +200,17 @@ def _run_notes(run: RunData, report_edit: bool, generation: GenerationMetrics | 
 def build_run_report(
     run: RunData, ks: Sequence[int], subsets: dict[int, frozenset[str]] | None = None
 ) -> RunReport:
-    best_k = [_best_k_row(run, k, (subsets or {}).get(k)) for k in ks] if wants_best_k(run) else []
-    report_edit = run.paradigm == "edit"
-    generation = generation_metrics(run.outcomes) if wants_generation(run) else None
-    notes = _run_notes(run, report_edit, generation)
+    scored = bool(run.outcomes)  # every problem errored: nothing to score, not 0%
+    best_k = (
+        [_best_k_row(run, k, (subsets or {}).get(k)) for k in ks]
+        if scored and wants_best_k(run)
+        else []
+    )
+    report_edit = scored and run.paradigm == "edit"
+    generation = generation_metrics(run.outcomes) if scored and wants_generation(run) else None
+    notes = _run_notes(run, report_edit, generation) if scored else []
+    if not scored:
+        notes.append("No problem finished without an error: nothing is scored.")
     if subsets:
         sizes = ", ".join(f"{len(s)} at k={k}" for k, s in sorted(subsets.items()))
         notes.append(f"%Opt and Speedup on the problems every run and view solved ({sizes}).")
@@ -237,7 +244,7 @@ def build_run_reports(
     runs: Sequence[RunData], ks: Sequence[int] | None = None, common: bool = False
 ) -> list[RunReport]:
     runs = [scored_only(run) for run in runs]
-    best_k_runs = [run for run in runs if wants_best_k(run)]
+    best_k_runs = [run for run in runs if run.outcomes and wants_best_k(run)]
     chosen = resolve_ks(best_k_runs, ks) if best_k_runs else []
     subsets = {k: common_subset(best_k_runs, k) for k in chosen} if common else None
     return [build_run_report(run, chosen, subsets) for run in runs]
