@@ -41,7 +41,7 @@ def column_groups(table: Table, width: int) -> list[list[int]]:
     return groups or [[]]
 
 
-def _is_numeric(table: Table, index: int) -> bool:
+def is_numeric_column(table: Table, index: int) -> bool:
     """Figures (numbers, intervals, z-tests, dashes) align right; words align left."""
     return all(not row[index] or row[index][0] in "0123456789+-–[z." for row in table.rows)
 
@@ -60,7 +60,7 @@ def print_tables(tables: Sequence[Table], console: Console) -> None:
             for index in group:
                 rich_table.add_column(
                     Text(table.columns[index]),
-                    justify="right" if _is_numeric(table, index) else "left",
+                    justify="right" if is_numeric_column(table, index) else "left",
                     overflow="fold",
                 )
             for row in table.rows:
