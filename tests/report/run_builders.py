@@ -121,13 +121,13 @@ def write_detailed_run(run_dir: Path, **config: Any) -> Path:
                 CandidateRecord(
                     id=cid, problem_id="P1", sample_index=0, parent_id=parent, phase=phase,
                     method="perfcodegen", code=code, verdict="passed", passed=3, total=3,
-                )  # fmt: skip
+                )
             )
         store.put_call(
             CallRecord(
                 key="P1|s0/sample", problem_id="P1", purpose="sample", model="openai/scripted",
                 messages=[ask], output=ModelOutput(text=f"```python\n{SLOW}```", usage=Usage()),
-            )  # fmt: skip
+            )
         )
         store.put_call(
             CallRecord(
@@ -139,6 +139,6 @@ def write_detailed_run(run_dir: Path, **config: Any) -> Path:
                     ChatMessage(role="user", content="Make it faster."),
                 ],
                 output=ModelOutput(text=f"```python\n{FAST}```"),
-            )  # fmt: skip
+            )
         )
     return run_dir
