@@ -32,8 +32,16 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["run", "humaneval", "-m", "openai/x", "--top-p", "2"], "--top-p"),
         (["no-such-command"], "No such command 'no-such-command'"),
     ],
-    ids=["missing-arg", "unknown-option", "repeats-0", "workers-neg", "k-0", "temp-neg", "top-p",
-         "unknown-command"],
+    ids=[
+        "missing-arg",
+        "unknown-option",
+        "repeats-0",
+        "workers-neg",
+        "k-0",
+        "temp-neg",
+        "top-p",
+        "unknown-command",
+    ],
 )
 def test_usage_errors_are_one_line_exit_2(
     argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
@@ -67,9 +75,7 @@ def test_missing_extra_keeps_its_brackets(capsys: pytest.CaptureFixture[str]) ->
     assert "pip install 'perfcodegen[vllm]'" in capsys.readouterr().err
 
 
-def test_file_names_keep_their_brackets(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_file_names_keep_their_brackets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     samples = tmp_path / "samples[red].jsonl"
     samples.write_text(json.dumps({"completion": "    return 1\n"}) + "\n")
     code = main(["eval", "humaneval", "--limit", "1", "--solutions", str(samples)])

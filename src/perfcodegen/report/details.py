@@ -93,9 +93,7 @@ def _in_lineage(call_key: str, final_key: str) -> bool:
     return final_key == call_key or final_key.startswith(call_key + ".")
 
 
-def _detail(
-    outcome: ProblemOutcome, store: RunStore, k: int, view: View
-) -> ProblemDetail:
+def _detail(outcome: ProblemOutcome, store: RunStore, k: int, view: View) -> ProblemDetail:
     final = final_program(outcome, k, view)
     records = store.candidates(outcome.problem_id)
     by_id = {record.id: record for record in records}
@@ -116,8 +114,7 @@ def _detail(
         final_code=by_id[final.candidate_id].code,
         candidates=len(records),
         lineage=[
-            Step(_key(r.id), r.phase, r.verdict, r.passed, r.total, times.get(r.id))
-            for r in chain
+            Step(_key(r.id), r.phase, r.verdict, r.passed, r.total, times.get(r.id)) for r in chain
         ],
         conversation=_conversation(final_key, store.calls(outcome.problem_id)),
     )

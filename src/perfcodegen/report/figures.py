@@ -81,8 +81,15 @@ def k_curves(ks: Sequence[int], series: Mapping[str, Mapping[str, Sequence[float
     for axis, metric in zip(axes, ("%Correct", "%Opt"), strict=True):
         for index, (label, values) in enumerate(series.items()):
             style = "--" if label == "Base" else "-"
-            axis.plot(ks, values[metric], style, marker="o", markersize=4,
-                      color=PALETTE[index % len(PALETTE)], label=label)  # fmt: skip
+            axis.plot(
+                ks,
+                values[metric],
+                style,
+                marker="o",
+                markersize=4,
+                color=PALETTE[index % len(PALETTE)],
+                label=label,
+            )
         axis.set_xlabel("k (samples)")
         axis.set_ylabel(metric)
         axis.set_ylim(0, 100)
@@ -99,24 +106,43 @@ def speedup_histogram(speedups: Mapping[str, Sequence[float]], opt_threshold: fl
     figure, (axis,) = _figure()
     values = [v for series in speedups.values() for v in series if v > 0]
     if not values:
-        axis.text(0.5, 0.5, "no solved problem with timings", ha="center", va="center",
-                  transform=axis.transAxes)  # fmt: skip
+        axis.text(
+            0.5,
+            0.5,
+            "no solved problem with timings",
+            ha="center",
+            va="center",
+            transform=axis.transAxes,
+        )
         return _svg(figure)
     # Quarter-octave bins centred on round ratios (1x sits mid-bin), at least 0.5x to 2x.
     low = min(-1.0, math.floor(min(math.log2(v) for v in values) * 4) / 4) - 0.125
     high = max(1.0, math.ceil(max(math.log2(v) for v in values) * 4) / 4) + 0.125
     bins = [2 ** (low + step * 0.25) for step in range(round((high - low) / 0.25) + 1)]
     for index, (label, series) in enumerate(speedups.items()):
-        axis.hist([v for v in series if v > 0], bins=bins, histtype="stepfilled" if len(speedups) == 1 else "step",
-                  color=PALETTE[index % len(PALETTE)], alpha=0.85, linewidth=1.4,
-                  label=f"{label} ({len(series)})")  # fmt: skip
+        axis.hist(
+            [v for v in series if v > 0],
+            bins=bins,
+            histtype="stepfilled" if len(speedups) == 1 else "step",
+            color=PALETTE[index % len(PALETTE)],
+            alpha=0.85,
+            linewidth=1.4,
+            label=f"{label} ({len(series)})",
+        )
     axis.set_xscale("log", base=2)
     axis.set_xlim(bins[0], bins[-1])
     axis.set_xticks([2.0**e for e in range(math.ceil(low), math.floor(high) + 1)])
     axis.axvline(1.0, color="#333333", linewidth=0.9)
     axis.axvline(opt_threshold, color="#c0392b", linewidth=0.9, linestyle=":")
-    axis.text(opt_threshold, 1.0, " %Opt threshold", color="#c0392b", fontsize=7,
-              transform=axis.get_xaxis_transform(), va="top")  # fmt: skip
+    axis.text(
+        opt_threshold,
+        1.0,
+        " %Opt threshold",
+        color="#c0392b",
+        fontsize=7,
+        transform=axis.get_xaxis_transform(),
+        va="top",
+    )
     axis.xaxis.set_major_formatter(_times_formatter())
     axis.set_xlabel("speedup over the fastest reference (log scale)")
     axis.set_ylabel("problems")
@@ -130,17 +156,36 @@ def runtime_scatter(points: Sequence[tuple[float, float]], opt_factor: float) ->
     dotted line a problem counts as optimized."""
     figure, (axis,) = _figure()
     if not points:
-        axis.text(0.5, 0.5, "no solved problem with timings", ha="center", va="center",
-                  transform=axis.transAxes)  # fmt: skip
+        axis.text(
+            0.5,
+            0.5,
+            "no solved problem with timings",
+            ha="center",
+            va="center",
+            transform=axis.transAxes,
+        )
         return _svg(figure)
     reference = [1000 * r for r, _ in points]
     final = [1000 * f for _, f in points]
     low, high = min(reference + final) / 1.5, max(reference + final) * 1.5
     axis.plot([low, high], [low, high], color="#333333", linewidth=0.9, label="same time")
-    axis.plot([low, high], [low * opt_factor, high * opt_factor], ":", color="#c0392b",
-              linewidth=0.9, label=f"{opt_factor:g} x reference (%Opt)")  # fmt: skip
-    axis.scatter(reference, final, s=14, color=PALETTE[0], alpha=0.8, zorder=3,
-                 label=f"problems ({len(points)})")  # fmt: skip
+    axis.plot(
+        [low, high],
+        [low * opt_factor, high * opt_factor],
+        ":",
+        color="#c0392b",
+        linewidth=0.9,
+        label=f"{opt_factor:g} x reference (%Opt)",
+    )
+    axis.scatter(
+        reference,
+        final,
+        s=14,
+        color=PALETTE[0],
+        alpha=0.8,
+        zorder=3,
+        label=f"problems ({len(points)})",
+    )
     axis.set_xscale("log")
     axis.set_yscale("log")
     axis.set_xlim(low, high)
@@ -166,8 +211,14 @@ def bars_with_ci(
             [max(0.0, value - ci[0]) if ci else 0.0 for value, ci in values],
             [max(0.0, ci[1] - value) if ci else 0.0 for value, ci in values],
         ]
-        axis.bar(positions, heights, yerr=errors, capsize=3, width=0.6,
-                 color=[PALETTE[i % len(PALETTE)] for i in positions])  # fmt: skip
+        axis.bar(
+            positions,
+            heights,
+            yerr=errors,
+            capsize=3,
+            width=0.6,
+            color=[PALETTE[i % len(PALETTE)] for i in positions],
+        )
         axis.set_xticks(positions, short, rotation=15, ha="right")
         axis.set_ylim(0, 100)
         axis.set_ylabel(metric)

@@ -133,7 +133,9 @@ def run_section(run: RunData, report: RunReport) -> RunSection:
         tables=run_tables(report),
         figures=_run_figures(report, details),
         problems=details.problems,
-        code_html={p.problem_id: _highlight(p.final_code) for p in details.problems if p.final_code},
+        code_html={
+            p.problem_id: _highlight(p.final_code) for p in details.problems if p.final_code
+        },
     )
 
 
@@ -159,7 +161,9 @@ def _render(**context: Any) -> str:
 
 def _alignments(table: Table) -> list[str]:
     """'r' for columns of figures, 'l' for words (as on the terminal)."""
-    return ["l"] + ["r" if is_numeric_column(table, i) else "l" for i in range(1, len(table.columns))]
+    return ["l"] + [
+        "r" if is_numeric_column(table, i) else "l" for i in range(1, len(table.columns))
+    ]
 
 
 def write_run_html(runs: Sequence[RunData], reports: Sequence[RunReport], path: Path) -> None:
@@ -225,7 +229,9 @@ def compare_view(runs: Sequence[RunData], report: CompareReport) -> CompareView:
     )
     by_run = {name: {p.problem_id: p for p in d.problems} for name, d in details.items()}
     problem_ids = sorted({pid for problems in by_run.values() for pid in problems})
-    rows = [[pid, *(_speedup_cell(by_run[run.name].get(pid)) for run in runs)] for pid in problem_ids]
+    rows = [
+        [pid, *(_speedup_cell(by_run[run.name].get(pid)) for run in runs)] for pid in problem_ids
+    ]
     return CompareView(
         runs=[
             (run.name, str(run.config.get("model", "")), run.method, str(len(run.outcomes)))
