@@ -97,7 +97,10 @@ class RunProgress:
     # -- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> RunProgress:
         if self.enabled:
-            self.console.print(f"run directory: {escape(str(self.run_dir))}", highlight=False)
+            # soft_wrap: a path is never broken across lines (it is copied and pasted)
+            self.console.print(
+                f"run directory: {escape(str(self.run_dir))}", highlight=False, soft_wrap=True
+            )
             if self.done_before:
                 of_total = f" of {self.total}" if self.total is not None else ""
                 self.console.print(

@@ -170,7 +170,7 @@ def run(
         ) from None
     print_run_report(summary.run_dir, as_json=as_json)
     if not as_json:
-        console.print(escape(progress.closing_line()), highlight=False)
+        console.print(escape(progress.closing_line()), highlight=False, soft_wrap=True)
     if summary.errors:
         err_console.print(
             f"{len(summary.errors)} problem(s) ended in an error (listed in the report); "
