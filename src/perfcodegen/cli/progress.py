@@ -32,8 +32,10 @@ def finished_problems(run_dir: Path, problem_ids: list[str], config: dict[str, A
     finished: those are kept and not redone on resume."""
     if not (run_dir / DB_FILE).exists():
         return 0
+    wanted = json.loads(json.dumps(config, default=str))
     with RunStore(run_dir) as store:
-        if store.load_config() != json.loads(json.dumps(config, default=str)):
+        saved = store.load_config() or {}
+        if any(saved.get(key) != value for key, value in wanted.items()):
             return 0  # another run's directory: the run itself refuses it with a clear error
         done = {p.problem_id for p in store.problems() if p.status == "done"}
     return sum(1 for problem_id in problem_ids if problem_id in done)
