@@ -108,10 +108,7 @@ async def run_config(
     `model`: a provider object to use instead of opening `config.model` (it is not closed)."""
     notes: list[str] = []
     if problems is None:
-        every = load_problems(config)
-        problems = select(every, config)
-        if config.method == GIVEN_METHOD:
-            problems, notes = _with_solutions(every, problems, config)
+        problems, notes = plan(config)
     needs_model = get_method_info(config.method).needs_model
     given_model = model
     cache = (
@@ -148,6 +145,16 @@ async def run_config(
         if cache is not None:
             cache.close()
         store.close()
+
+
+def plan(config: RunConfig) -> tuple[list[Problem], list[str]]:
+    """The problems a run will work on, and what the user should know about the selection
+    (for `given`: rows of unknown tasks, problems without a given program)."""
+    every = load_problems(config)
+    problems = select(every, config)
+    if config.method == GIVEN_METHOD:
+        return _with_solutions(every, problems, config)
+    return problems, []
 
 
 def settings_to_config(benchmark: str, settings: dict[str, Any]) -> tuple[RunConfig, RuntimeOptions]:

@@ -42,3 +42,9 @@ def require(module: str, extra: str) -> object:
         return importlib.import_module(module)
     except ImportError as exc:
         raise MissingExtraError(module, extra) from exc
+
+
+class Interrupted(PerfCodegenError):
+    """The user pressed Ctrl-C; the message says what was kept and how to resume."""
+
+    exit_code = 130

@@ -79,3 +79,66 @@ def perfcodegen_outcomes() -> list[ProblemOutcome]:
             completion_tokens=60,
         ),
     ]
+
+
+SLOW = "def add(a, b):\n    total = a\n    for _ in range(b):\n        total += 1\n    return total\n"
+FAST = "def add(a, b):\n    return a + b\n"
+
+
+def write_detailed_run(run_dir: Path, **config: Any) -> Path:
+    """A run with everything the HTML report's per-problem sections read: P1 solved by a
+    sample (s0, 12 ms) refined to 8 ms (s0.p1), reference 10 ms; P2 unsolved; P3 errored.
+    Candidates and model calls are stored under the pipeline's id scheme."""
+    from perfcodegen.llm.model import ChatMessage, ModelOutput, Usage
+    from perfcodegen.store import CallRecord, CandidateRecord
+
+    outcomes = [
+        ProblemOutcome(
+            problem_id="P1",
+            reference_time_s=0.010,
+            candidates=[
+                cand("P1#s0", 0, "sample", True, 0.012),
+                cand("P1#s0.p1", 0, "performance", True, 0.008),
+            ],
+            final_candidate_id="P1#s0.p1",
+            model_calls=2,
+        ),
+        ProblemOutcome(
+            problem_id="P2",
+            reference_time_s=0.004,
+            candidates=[cand("P2#s0", 0, "sample", False)],
+            model_calls=1,
+        ),
+    ]
+    write_run(run_dir, outcomes, errored=("P3",), k=1, **config)
+    ask = ChatMessage(role="user", content="Write add(a, b) <fast please>.")
+    with RunStore(run_dir) as store:
+        for cid, parent, phase, code in (
+            ("P1#s0", None, "sample", SLOW),
+            ("P1#s0.p1", "P1#s0", "performance", FAST),
+        ):
+            store.put_candidate(
+                CandidateRecord(
+                    id=cid, problem_id="P1", sample_index=0, parent_id=parent, phase=phase,
+                    method="perfcodegen", code=code, verdict="passed", passed=3, total=3,
+                )
+            )
+        store.put_call(
+            CallRecord(
+                key="P1|s0/sample", problem_id="P1", purpose="sample", model="openai/scripted",
+                messages=[ask], output=ModelOutput(text=f"```python\n{SLOW}```", usage=Usage()),
+            )
+        )
+        store.put_call(
+            CallRecord(
+                key="P1|s0.p1/optimize", problem_id="P1", candidate_id="P1#s0",
+                purpose="performance", model="openai/scripted",
+                messages=[
+                    ask,
+                    ChatMessage(role="assistant", content=f"```python\n{SLOW}```"),
+                    ChatMessage(role="user", content="Make it faster."),
+                ],
+                output=ModelOutput(text=f"```python\n{FAST}```"),
+            )
+        )
+    return run_dir

@@ -42,7 +42,8 @@ def test_report_json_table_one(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert k1["opt_test"]["z"] == pytest.approx((1 / 3) / se)
     assert k2["base"]["speedup"] == pytest.approx(14 / 10)
     assert k2["method"]["speedup"] == pytest.approx(14 / 11)
-    assert k2["method"]["pass_at_k_pct"] == pytest.approx(200 / 3)
+    assert k2["base"]["pass_at_k_pct"] == pytest.approx(200 / 3)
+    assert k2["method"]["pass_at_k_pct"] is None  # pass@k is of the raw samples: Base row only
     assert report["cost"]["model_calls"] == 9
     assert report["cost"]["calls_per_problem"] == pytest.approx(3.0)
     assert report["edit"] is None and report["generation"] is None
@@ -53,11 +54,12 @@ def test_report_markdown_prints_deltas(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["report", str(run), "--markdown", "--k", "1,2"]) == 0
     text = capsys.readouterr().out
     lines = text.splitlines()
-    base = next(line for line in lines if line.startswith("| Base |"))
-    method = next(line for line in lines if line.startswith("| perfcodegen |"))
-    assert base.split(" | ")[1:5] == ["33.33", "33.33", "1.25", "50.00"]
-    assert method.split(" | ")[1:4] == ["0.00 (-33.33)", "66.67 (+33.33)", "1.00"]
-    assert "66.67 (+0.00)" in method and "1.27" in method
+    base = next(line for line in lines if line.startswith("| Base | 1 |"))
+    method = next(line for line in lines if line.startswith("| perfcodegen | 1 |"))
+    method_k2 = next(line for line in lines if line.startswith("| perfcodegen | 2 |"))
+    assert base.split(" | ")[2:6] == ["33.33", "33.33", "1.25", "50.00 |"]
+    assert method.split(" | ")[2:6] == ["0.00 (-33.33)", "66.67 (+33.33)", "1.00", "– |"]
+    assert "66.67 (+0.00)" in method_k2 and "1.27" in method_k2
     assert "| pcg | 3 | 9 | 3.00 | 900 | 270 |" in text
 
 
@@ -65,8 +67,11 @@ def test_report_terminal_and_default_ks(tmp_path: Path, capsys: pytest.CaptureFi
     run = write_run(tmp_path / "pcg", perfcodegen_outcomes())
     assert main(["report", str(run)]) == 0
     out = capsys.readouterr().out
-    assert "Best@k" in out and "33.33" in out and "%Opt@1" in out
-    assert "%Opt@2" not in out  # default budgets are {1, 8, 20} up to the 2 samples drawn
+    assert "Best@k" in out and "33.33" in out and "%Correct (±δ)" in out
+    # Default budgets: {1, 8, 20} up to the samples drawn, and the samples drawn (k=2).
+    rows = [line.split("│") for line in out.splitlines() if line.startswith("│")]
+    assert {cells[2].strip() for cells in rows if cells[1].strip() == "Base"} == {"1", "2"}
+    assert max(len(line) for line in out.splitlines()) <= 80  # capsys: rich's 80 columns
 
 
 def test_common_subset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -80,15 +85,20 @@ def test_common_subset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert row["method"]["correct_pct"] == pytest.approx(200 / 3)
 
 
-def test_errored_problems_count_as_unsolved(
+def test_errored_problems_are_listed_apart_not_scored(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     run = write_run(tmp_path / "pcg", perfcodegen_outcomes(), errored=("P4",))
     data = run_json(capsys, "report", str(run), "--json")
     report = data[0]  # type: ignore[index]
-    assert (report["problems"], report["errored"]) == (4, 1)
-    assert report["best_k"][0]["base"]["correct_pct"] == pytest.approx(25.0)
-    assert any("error" in note for note in report["notes"])
+    assert (report["problems"], report["errored"]) == (3, 1)
+    assert report["errors"] == {"P4": "boom"}
+    assert report["best_k"][0]["base"]["correct_pct"] == pytest.approx(100 / 3)
+    assert any("not scored" in note for note in report["notes"])
+    assert main(["report", str(run)]) == 0
+    out = capsys.readouterr().out
+    errored = out[out.index("1 errored problem(s)") :]
+    assert "P4" in errored and "boom" in errored
 
 
 def test_compare_table_two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -100,7 +110,8 @@ def test_compare_table_two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     run_b = write_run(tmp_path / "b", perfcodegen_outcomes())
     data = run_json(capsys, "compare", str(run_a), str(run_b), "--json", "--resamples", "200")
     assert isinstance(data, dict)
-    (at_k1,) = data["best_k"]
+    at_k1 = data["best_k"][0]
+    assert [at_k["k"] for at_k in data["best_k"]] == [1, 2]
     first, second = at_k1["entries"]
     assert first["opt_delta"] is None and first["opt_test"] is None
     assert second["opt_delta"] == pytest.approx(-100 / 3)

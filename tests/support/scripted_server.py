@@ -60,7 +60,14 @@ class Delay:
     reply: Reply
 
 
-Reply = str | ScriptedError | _Drop | Delay
+@dataclass(frozen=True)
+class RawBody:
+    """Answer 200 with this exact body (e.g. JSON that is not a chat completion)."""
+
+    text: str
+
+
+Reply = str | ScriptedError | _Drop | Delay | RawBody
 Script = Callable[[dict[str, Any]], Reply]
 
 
@@ -133,8 +140,11 @@ class ScriptedServer:
         latency_s: float = 0.0,
         models: tuple[str, ...] = (DEFAULT_MODEL,),
         finish_reason: str = "stop",
+        models_error: ScriptedError | None = None,
     ) -> None:
         self.script = script
+        self.models_error = models_error
+        """When set, `GET /models` answers this error (a server that is up but unhealthy)."""
         self.latency_s = latency_s
         self.models = models
         self.finish_reason = finish_reason
@@ -213,7 +223,9 @@ class _Handler(BaseHTTPRequestHandler):
         state._record(
             RecordedRequest(self.path, {}, {k.lower(): v for k, v in self.headers.items()})
         )
-        if self.path.rstrip("/").endswith("/models"):
+        if self.path.rstrip("/").endswith("/models") and state.models_error is not None:
+            self._send_error(state.models_error)
+        elif self.path.rstrip("/").endswith("/models"):
             data = [{"id": m, "object": "model", "owned_by": "scripted"} for m in state.models]
             self._send_json(200, {"object": "list", "data": data})
         else:
@@ -264,6 +276,9 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(reply, ScriptedError):
             self._send_error(reply)
             return
+        if isinstance(reply, RawBody):
+            self._send_bytes(200, reply.text.encode())
+            return
         prompt_text = " ".join(str(m.get("content", "")) for m in body.get("messages", []))
         prompt_tokens, completion_tokens = count_tokens(prompt_text), count_tokens(reply)
         self._send_json(
@@ -295,7 +310,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_json(
         self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
     ) -> None:
-        data = json.dumps(payload).encode()
+        self._send_bytes(status, json.dumps(payload).encode(), headers)
+
+    def _send_bytes(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))

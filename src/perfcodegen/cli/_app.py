@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+"""`-h` as well as `--help`, on every command (click passes it down to subcommands)."""
 
 app = typer.Typer(
     name="perfcodegen",
@@ -14,6 +18,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings=HELP_OPTIONS,
 )
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # errors stay on one line
@@ -37,9 +42,51 @@ def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
+@dataclass(frozen=True)
+class ClickExceptions:
+    """The click exception classes typer raises: recent typer bundles its own click
+    (`typer._click`), older typer uses the `click` package; a plain install may lack either."""
+
+    ClickException: type[Exception]
+    NoArgsIsHelpError: type[Exception]
+
+
+class _NeverRaised(Exception):
+    pass
+
+
+def click_exceptions() -> ClickExceptions:
+    try:
+        from typer._click import exceptions
+    except ImportError:  # typer < 0.2x: the click package
+        from click import exceptions  # type: ignore[no-redef]
+    click_exception: type[Exception] = exceptions.ClickException
+    # click < 8.2 has no NoArgsIsHelpError; a class nothing raises stands in for it.
+    no_args: type[Exception] = getattr(exceptions, "NoArgsIsHelpError", _NeverRaised)
+    return ClickExceptions(ClickException=click_exception, NoArgsIsHelpError=no_args)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from perfcodegen import __version__
+
+        typer.echo(f"perfcodegen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Make LLM-written code correct first, then fast, and measure both honestly."""
+
+
 @app.command()
 def version() -> None:
     """Print the perfcodegen version."""
-    from perfcodegen import __version__
-
-    typer.echo(__version__)
+    _print_version(True)

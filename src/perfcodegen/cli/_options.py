@@ -78,7 +78,7 @@ MemoryOpt = Annotated[
     bool, typer.Option("--memory/--no-memory", help="Also measure peak memory (separate pass).")
 ]
 WorkersOpt = Annotated[
-    int | None, typer.Option("--workers", help="Judge workers (default: cores).")
+    int | None, typer.Option("--workers", min=1, help="Judge workers (default: cores).")
 ]
 IsolationOpt = Annotated[
     str,

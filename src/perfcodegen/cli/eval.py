@@ -40,6 +40,8 @@ from perfcodegen.cli._options import (
 from perfcodegen.cli._options import (
     isolation_level as _isolation,
 )
+from perfcodegen.cli.progress import RunProgress, finished_problems
+from perfcodegen.errors import Interrupted
 
 
 @app.command("eval")
@@ -93,9 +95,25 @@ def eval_command(
     if out is not None:
         settings["out"] = out
     config, options = api.settings_to_config(benchmark, settings)
-    if not as_json:
-        console.print(f"run directory: {escape(str(options.out))}", highlight=False)
-    summary = asyncio.run(api.run_config(config, options))
+    chosen, notes = api.plan(config)
+    ids = [problem.id for problem in chosen]
+    saved = config.model_dump(mode="json")
+    progress = RunProgress(
+        console, options.out, total=len(chosen),
+        done_before=finished_problems(options.out, ids, saved), enabled=not as_json,
+    )  # fmt: skip
+    try:
+        with progress:
+            summary = asyncio.run(
+                api.run_config(config, options, problems=chosen, progress=progress)
+            )
+    except KeyboardInterrupt:
+        kept = finished_problems(options.out, ids, saved)
+        raise Interrupted(
+            f"{kept} of {len(ids)} problems judged and kept in {options.out}; "
+            "rerun the same command to resume"
+        ) from None
+    summary.notes.extend(notes)
     figures = sample_summary(load_run(summary.run_dir).outcomes)
     with RunStore(summary.run_dir) as store:
         levels = store.isolation_levels()

@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
+from rich.text import Text
 
 from perfcodegen.cli._app import app, console, parse_options, print_json
 from perfcodegen.cli._options import (
@@ -193,17 +194,22 @@ def list_command(
     if as_json:
         print_json([_summary(p) for p in shown])
         return
-    table = Table(title=f"{benchmark}: {len(problems)} problems")
-    for column in ("id", "entry point", "split", "tests (public)", "statement"):
-        table.add_column(column, overflow="ellipsis", no_wrap=column != "statement")
+    # The statement's first line stacks under the id: at 80 columns a separate statement
+    # column would shrink to one character.
+    table = Table(title=f"{benchmark}: {len(problems)} problems", show_lines=True)
+    longest_id = max((len(p.id) for p in shown), default=2)
+    table.add_column("id / statement", ratio=1, min_width=min(longest_id, 40), overflow="fold")
+    table.add_column("entry point", overflow="fold", max_width=24)
+    table.add_column("split", no_wrap=True)
+    table.add_column("tests (public)", no_wrap=True, justify="right")
     for problem in shown:
         row = _summary(problem)
+        statement = row["statement"][:100] + ("…" if len(row["statement"]) > 100 else "")
         table.add_row(
-            escape(row["id"]),
-            escape(row["entry_point"] or "(stdin)"),
-            escape(row["split"] or ""),
+            Text(row["id"], style="bold") + Text("\n" + statement, style="dim"),
+            Text(row["entry_point"] or "(stdin)"),
+            Text(row["split"] or ""),
             f"{row['tests']} ({row['public_tests']})",
-            escape(row["statement"][:100]),
         )
     console.print(table)
     console.print(f"{len(problems)} problems" + (f", {len(shown)} shown" if limit else ""))
@@ -231,14 +237,19 @@ def find_problem(benchmark: str, native_id: str, options: LoadOptions) -> Proble
 
 
 def _split_id(problem_id: str, native_id: str | None) -> tuple[str, str]:
+    """(benchmark, native id) from 'humaneval/HumanEval/0', 'humaneval HumanEval/0', or a
+    bare native id whose prefix names a benchmark ('HumanEval/0', 'Mbpp/2'), as eval takes."""
     if native_id is not None:
         return problem_id, native_id
-    benchmark, sep, rest = problem_id.partition("/")
+    prefix, sep, rest = problem_id.partition("/")
     if not sep or not rest:
         raise DataError(
             f"expected an id like 'humaneval/HumanEval/0' or 'BENCH ID', got {problem_id!r}"
         )
-    return benchmark, rest
+    known = {info.name for info in benchmarks()}
+    if prefix not in known and prefix.lower() in known:
+        return prefix.lower(), problem_id
+    return prefix, rest
 
 
 @problems_app.command("show")

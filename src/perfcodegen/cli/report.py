@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from perfcodegen.cli._app import app, console, err_console
 from perfcodegen.errors import PerfCodegenError
@@ -73,7 +74,7 @@ def _emit(
 ) -> None:
     """Say where the HTML went, then print JSON, markdown or rich tables."""
     if html is not None:
-        err_console.print(f"wrote {html}", highlight=False)
+        err_console.print(f"wrote {escape(str(html))}", highlight=False)
     if json_output:
         typer.echo(to_json(data))
     elif markdown_output:
@@ -92,9 +93,10 @@ def report(
     common_subset: SubsetOpt = False,
 ) -> None:
     """Table I (Base vs the method per k) and/or ECCO tables for each run, with costs."""
-    reports = build_run_reports(load_runs(runs), parse_ks(k), common_subset)
+    loaded = load_runs(runs)
+    reports = build_run_reports(loaded, parse_ks(k), common_subset)
     if html is not None:
-        write_run_html(reports, html)
+        write_run_html(loaded, reports, html)
     _emit(
         reports,
         lambda: [t for r in reports for t in run_tables(r)],
@@ -119,7 +121,8 @@ def compare(
 ) -> None:
     """Table II style (%Opt, delta vs the first run, Speedup) and ECCO tables, with z-tests
     against the first run and bootstrap confidence intervals."""
-    result = build_compare_report(load_runs(runs), parse_ks(k), common_subset, resamples, seed)
+    loaded = load_runs(runs)
+    result = build_compare_report(loaded, parse_ks(k), common_subset, resamples, seed)
     if html is not None:
-        write_compare_html(result, html)
+        write_compare_html(loaded, result, html)
     _emit(result, lambda: compare_tables(result), html, json_output, markdown_output)

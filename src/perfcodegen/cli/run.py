@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from perfcodegen.cli._app import app, console, parse_options, print_json
+from perfcodegen.cli._app import app, console, err_console, parse_options, print_json
 from perfcodegen.cli._options import (
     BenchmarkArg,
     DataOpt,
@@ -31,8 +32,10 @@ from perfcodegen.cli._options import (
 from perfcodegen.cli._options import (
     isolation_level as _isolation,
 )
+from perfcodegen.cli.progress import RunProgress, finished_problems
 from perfcodegen.config import RunConfig, RuntimeOptions
-from perfcodegen.pipeline import ProgressHook
+from perfcodegen.errors import Interrupted
+from perfcodegen.pipeline import select_problems
 
 
 @app.command()
@@ -49,7 +52,7 @@ def run(
     method: Annotated[
         str, typer.Option(help="Method (see `perfcodegen methods`).")
     ] = "perfcodegen",
-    k: Annotated[int, typer.Option("-k", "--samples", help="Samples per problem.")] = 8,
+    k: Annotated[int, typer.Option("-k", "--samples", min=1, help="Samples per problem.")] = 8,
     split: SplitOpt = None,
     variant: VariantOpt = None,
     data: DataOpt = None,
@@ -72,9 +75,9 @@ def run(
     api_key: Annotated[
         str | None, typer.Option(help="API key (default: OPENAI_API_KEY); never saved in the run.")
     ] = None,
-    temperature: Annotated[float, typer.Option(help="Sampling temperature for samples.")] = 0.8,
-    top_p: Annotated[float, typer.Option(help="Nucleus sampling top_p.")] = 0.95,
-    max_tokens: Annotated[int, typer.Option(help="Max tokens per reply.")] = 2048,
+    temperature: Annotated[float, typer.Option(min=0.0, help="Sampling temperature for samples.")] = 0.8,
+    top_p: Annotated[float, typer.Option(min=0.0, max=1.0, help="Nucleus sampling top_p.")] = 0.95,
+    max_tokens: Annotated[int, typer.Option(min=1, help="Max tokens per reply.")] = 2048,
     seed: Annotated[int | None, typer.Option(help="Sampling seed passed to the server.")] = None,
     feedback_tests: Annotated[
         str, typer.Option(help="Tests the model may see: all or public.")
@@ -89,14 +92,14 @@ def run(
             help="Only almost-correct input programs (ECCO-FIX; with --paradigm edit).",
         ),
     ] = False,
-    iterations: Annotated[int, typer.Option(help="Refinement iterations (iterative methods).")] = 1,
-    few_shot: Annotated[int, typer.Option(help="Demonstrations for few-shot methods.")] = 2,
+    iterations: Annotated[int, typer.Option(min=0, help="Refinement iterations (iterative methods).")] = 1,
+    few_shot: Annotated[int, typer.Option(min=0, help="Demonstrations for few-shot methods.")] = 2,
     measure: MeasureOpt = "paired",
     repeats: RepeatsOpt = 12,
     memory: MemoryOpt = False,
     workers: WorkersOpt = None,
     isolation: IsolationOpt = "full",
-    max_connections: Annotated[int, typer.Option(help="Concurrent model requests.")] = 16,
+    max_connections: Annotated[int, typer.Option(min=1, help="Concurrent model requests.")] = 16,
     cache: Annotated[
         bool, typer.Option("--cache/--no-cache", help="Use the persistent response cache.")
     ] = True,
@@ -145,45 +148,38 @@ def run(
         api_key=api_key,
         show_progress=not as_json,
     )
-    with _progress(enabled=not as_json) as (hook, _):
-        summary = asyncio.run(api.run_config(config, options, progress=hook))
+    chosen = select_problems(config)
+    ids = [problem.id for problem in chosen]
+    settings = config.model_dump(mode="json")
+    run_dir = options.out
+    progress = RunProgress(
+        console,
+        run_dir,
+        total=None if config.ecco_fix else len(chosen),  # --ecco-fix filters them later
+        done_before=finished_problems(run_dir, ids, settings),
+        enabled=not as_json,
+    )
+    try:
+        with progress:
+            summary = asyncio.run(
+                api.run_config(config, options, problems=chosen, progress=progress)
+            )
+    except KeyboardInterrupt:
+        kept = finished_problems(run_dir, ids, settings)
+        raise Interrupted(
+            f"{kept} of {len(ids)} problems finished and kept in {run_dir}; "
+            "rerun the same command to resume"
+        ) from None
     print_run_report(summary.run_dir, as_json=as_json)
+    if not as_json:
+        console.print(escape(progress.closing_line()), highlight=False, soft_wrap=True)
     if summary.errors:
-        for problem_id, message in sorted(summary.errors.items()):
-            console.print(f"[yellow]{problem_id}[/]: {message}", highlight=False)
-        raise typer.Exit(code=1)
-
-
-class _progress:
-    """A rich progress bar over problems (no-op when disabled)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=not enabled,
+        err_console.print(
+            f"{len(summary.errors)} problem(s) ended in an error (listed in the report); "
+            "rerun the same command to retry them",
+            highlight=False,
         )
-
-    def __enter__(self) -> tuple[ProgressHook, Progress]:
-        self.bar.__enter__()
-        started = self.bar.add_task("problems started", total=None)
-        finished = self.bar.add_task("problems finished", total=None)
-
-        def hook(event: str, problem_id: str) -> None:
-            if event == "start":
-                self.bar.advance(started)
-            elif event in ("done", "skipped", "error"):
-                self.bar.advance(finished)
-
-        return hook, self.bar
-
-    def __exit__(self, *exc: object) -> None:
-        self.bar.__exit__(None, None, None)
+        raise typer.Exit(code=1)
 
 
 @app.command()
@@ -208,9 +204,12 @@ def methods(
             ]
         )
         return
-    table = Table(title="methods")
-    for column in ("name", "family", "paradigms", "model calls / problem", "what it does"):
-        table.add_column(column)
+    # Two columns so that names (which you type) are never cut at 80 columns; the details
+    # stack under each summary.
+    table = Table(title="methods", show_lines=True)
+    table.add_column("name", no_wrap=True, min_width=max(len(i.name) for i in infos))
+    table.add_column("what it does", ratio=1)
     for i in infos:
-        table.add_row(i.name, i.family, ", ".join(i.paradigms), i.call_budget, i.summary)
+        details = f"{i.family} · {', '.join(i.paradigms)} · model calls/problem: {i.call_budget}"
+        table.add_row(Text(i.name, style="bold"), Text(i.summary + "\n") + Text(details, "dim"))
     console.print(table)

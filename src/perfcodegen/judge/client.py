@@ -10,6 +10,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from typing import Any
 
@@ -91,8 +92,13 @@ class ForkServerProcess:
         self.isolation = IsolationLevel.NONE
         self.server_pid: int | None = None
         self.sandbox_uid: int | None = None
+        self._idle = threading.Event()
+        """Set while no job is in progress (close() waits for a job's reader to finish)."""
+        self._idle.set()
+        self._closing = False
 
     def start(self) -> None:
+        self._closing = False
         self._process = subprocess.Popen(
             lean_command(
                 "perfcodegen.judge.forkserver.serve",
@@ -103,6 +109,9 @@ class ForkServerProcess:
             stdout=subprocess.PIPE,
             env=_SERVER_ENV,
             cwd="/",
+            # Its own session: Ctrl-C at the terminal reaches only the parent, which shuts the
+            # servers down; they never die mid-job or print KeyboardInterrupt tracebacks.
+            start_new_session=True,
         )
         self.server_pid = self._process.pid
         hello = self._read()
@@ -127,6 +136,13 @@ class ForkServerProcess:
         process, self._process = self._process, None
         if process is None:
             return
+        self._closing = True
+        if not self._idle.is_set():
+            # A job runs in another thread (e.g. after Ctrl-C): end the server and its runs
+            # now, and let that thread read EOF before its descriptors are closed.
+            process.kill()
+            process.wait()
+            self._idle.wait(timeout=5)
         for stream in (process.stdin, process.stdout):
             if stream is not None:
                 stream.close()
@@ -144,19 +160,23 @@ class ForkServerProcess:
         self.close()
 
     def _read(self) -> Any:
-        assert self._process is not None and self._process.stdout is not None
+        process = self._process
+        if process is None or process.stdout is None:
+            raise ForkServerError("the fork server was closed")
         try:
-            frame = wire.read_frame(self._process.stdout.fileno())
-        except (EOFError, ValueError, TypeError, wire.FrameTooLarge) as exc:
+            frame = wire.read_frame(process.stdout.fileno())
+        except (EOFError, OSError, ValueError, TypeError, wire.FrameTooLarge) as exc:
             raise ForkServerError(f"the fork server stopped unexpectedly ({exc})") from exc
         if not isinstance(frame, dict):
             raise ForkServerError("the fork server sent a malformed frame")
         return frame
 
     def _write(self, value: Any) -> None:
-        assert self._process is not None and self._process.stdin is not None
+        process = self._process
+        if process is None or process.stdin is None:
+            raise ForkServerError("the fork server was closed")
         try:
-            wire.write_frame(self._process.stdin.fileno(), value)
+            wire.write_frame(process.stdin.fileno(), value)
         except OSError as exc:
             raise ForkServerError(f"the fork server stopped unexpectedly ({exc})") from exc
 
@@ -166,15 +186,20 @@ class ForkServerProcess:
         if not self.alive:
             self.close()
             self.start()
+        self._idle.clear()
         try:
             programs, ratios = self._run(job)
         except ForkServerError as exc:
+            self._idle.set()
+            if not self._closing:  # shutting down is not a failure worth a warning
+                log.warning("judge: %s", exc)
             self.close()
-            log.warning("judge: %s", exc)
             programs = [
                 _failed_program(job, Verdict.SANDBOX_ERROR, "ForkServerError", str(exc))
             ] * len(job.programs)
             ratios = None
+        finally:
+            self._idle.set()
         return JudgeResult(
             job_id=job.job_id,
             mode=job.mode,

@@ -289,7 +289,10 @@ def serve(argv: list[str]) -> None:
     runproc.warm_up()
     gc.collect()
     gc.freeze()
-    server.serve()
+    try:
+        server.serve()
+    except (EOFError, BrokenPipeError):
+        return  # the parent closed our pipes mid-job: it is shutting down, nothing to report
 
 
 if __name__ == "__main__":

@@ -4,11 +4,18 @@ Covers OpenAI itself, ``vllm serve``, SGLang, Ollama, llama.cpp's server and hos
 Concurrency is bounded by a semaphore; retries (tenacity, exponential backoff with jitter)
 cover rate limits, server errors, timeouts and dropped connections. Requests the server
 rejects (400, 401, 404, ...) are not retried: they become a clear ``ModelCallError``.
+
+Before its first request a provider checks, in seconds, that the server answers at all
+(``GET /models``), so a server that is down fails at once rather than after minutes of
+retries. Each retry is logged on ``RETRY_LOGGER`` (the CLI's progress line shows them). A 200
+reply that is not a chat completion raises ``MalformedReplyError``: the problem is recorded
+as errored with that message, never scored.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import random
 import time
@@ -26,6 +33,30 @@ PLACEHOLDER_API_KEY = "EMPTY"
 """Sent to local servers that need no key (the openai client insists on one)."""
 
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
+
+PROBE_TIMEOUT_S = 5.0
+"""How long the reachability check waits for `GET /models`."""
+
+RETRY_LOGGER = "perfcodegen.llm.retries"
+log = logging.getLogger(RETRY_LOGGER)
+
+
+class MalformedReplyError(RuntimeError):
+    """The server answered 200 with something that is not a chat completion.
+
+    Not a PerfCodegenError on purpose: the run records it as this problem's error and goes on.
+    """
+
+
+def _reason(exc: BaseException | None) -> str:
+    """A few words on why a request failed (for retry lines)."""
+    if isinstance(exc, openai.APITimeoutError):
+        return "timed out"
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection failed"
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code}"
+    return type(exc).__name__ if exc is not None else "failed"
 
 
 @dataclass(frozen=True)
@@ -81,6 +112,8 @@ class OpenAIProvider:
                 f"{provider}/{model} needs an API key: set OPENAI_API_KEY (or pass --api-key), "
                 "or point --base-url (OPENAI_BASE_URL) at a local OpenAI-compatible server"
             )
+        if base_url is not None:
+            _check_url(base_url)
         self.model = model
         self.provider = provider
         self._client = openai.AsyncOpenAI(
@@ -92,6 +125,8 @@ class OpenAIProvider:
         self.base_url = str(self._client.base_url).rstrip("/")
         self._slots = asyncio.Semaphore(max_connections)
         self._retry = retry or RetryPolicy()
+        self._probe_lock = asyncio.Lock()
+        self._reachable = False
 
     @property
     def name(self) -> str:
@@ -101,11 +136,13 @@ class OpenAIProvider:
         self, messages: list[ChatMessage], config: GenerateConfig, context: RequestContext
     ) -> ModelOutput:
         """One chat completion; ``latency_s`` is the successful attempt's request time."""
+        await self._ensure_reachable()
         policy = self._retry
         retrying = AsyncRetrying(
             retry=retry_if_exception(is_transient),
             stop=stop_after_attempt(policy.max_attempts),
             wait=self._backoff,
+            before_sleep=self._announce_retry,
             reraise=True,
         )
         try:
@@ -121,6 +158,51 @@ class OpenAIProvider:
                 retryable=True,
             ) from exc
         raise AssertionError("unreachable: tenacity either returns or raises")
+
+    async def _ensure_reachable(self) -> None:
+        if self._reachable:
+            return
+        async with self._probe_lock:
+            if not self._reachable:
+                await self.check_reachable()
+                self._reachable = True
+
+    async def check_reachable(self) -> None:
+        """`GET /models` with a short timeout and no retries: a server that is down, or that
+        answers 5xx, fails here in seconds with one clear line. A server without a model
+        list (404, 405) passes: only the chat endpoint matters."""
+        probe = self._client.with_options(timeout=PROBE_TIMEOUT_S, max_retries=0)
+        try:
+            await probe.models.list()
+        except openai.APIConnectionError as exc:
+            raise ModelCallError(
+                f"{self.name}: cannot reach {self.base_url} ({_reason(exc)} within "
+                f"{PROBE_TIMEOUT_S:g} s); is the server running? (set --base-url or "
+                "OPENAI_BASE_URL)",
+                retryable=True,
+            ) from exc
+        except openai.APIStatusError as exc:
+            if exc.status_code >= 500:
+                raise ModelCallError(
+                    f"{self.name}: the server at {self.base_url} is unhealthy (GET /models "
+                    f"answered HTTP {exc.status_code}: {_server_message(exc)})",
+                    status_code=exc.status_code,
+                    retryable=True,
+                ) from exc
+            if exc.status_code in (401, 403):
+                raise self._describe(exc, transient=False) from exc
+
+    def _announce_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.warning(
+            "%s: %s; retry %d of %d in %.1f s",
+            self.name,
+            _reason(exc),
+            state.attempt_number,
+            self._retry.max_attempts - 1,
+            wait,
+        )
 
     def _backoff(self, state: RetryCallState) -> float:
         policy = self._retry
@@ -150,19 +232,34 @@ class OpenAIProvider:
                 **params,
             )
             latency = time.perf_counter() - started
-        if not response.choices:
-            raise ModelCallError(f"{self.name}: the server returned no choices")
-        choice = response.choices[0]
-        usage = response.usage
-        return ModelOutput(
-            text=choice.message.content or "",
-            usage=Usage(
-                prompt_tokens=usage.prompt_tokens if usage else 0,
-                completion_tokens=usage.completion_tokens if usage else 0,
-            ),
-            latency_s=latency,
-            finish_reason=choice.finish_reason,
-        )
+        return self._output(response, latency)
+
+    def _output(self, response: object, latency: float) -> ModelOutput:
+        """The reply as a ModelOutput; anything but a chat completion is a MalformedReplyError."""
+        try:
+            choices = response.choices  # type: ignore[attr-defined]
+            if not choices:
+                raise MalformedReplyError(f"{self.name}: the server returned no choices")
+            choice = choices[0]
+            usage = response.usage  # type: ignore[attr-defined]
+            text = choice.message.content
+            return ModelOutput(
+                text=text or "",
+                usage=Usage(
+                    prompt_tokens=usage.prompt_tokens if usage else 0,
+                    completion_tokens=usage.completion_tokens if usage else 0,
+                ),
+                latency_s=latency,
+                finish_reason=choice.finish_reason,
+            )
+        except (AttributeError, IndexError, TypeError, ValueError) as exc:
+            shown = repr(response)
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
+            raise MalformedReplyError(
+                f"{self.name}: the server at {self.base_url} answered 200 with something that "
+                f"is not a chat completion ({type(response).__name__}: {shown}); is it an "
+                "OpenAI-compatible /v1 endpoint?"
+            ) from exc
 
     def _describe(self, exc: openai.APIStatusError, *, transient: bool) -> ModelCallError:
         status = exc.status_code
@@ -189,6 +286,18 @@ class OpenAIProvider:
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+def _check_url(url: str) -> None:
+    """A clear error for a --base-url (or OPENAI_BASE_URL) the HTTP client would choke on."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not url.isprintable():
+        raise PerfCodegenError(
+            f"--base-url (or OPENAI_BASE_URL) must be an http(s) URL such as "
+            f"http://localhost:8000/v1, got {url!r}"
+        )
 
 
 def _server_message(exc: openai.APIStatusError) -> str:

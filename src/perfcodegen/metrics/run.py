@@ -23,7 +23,9 @@ class RunData:
     config: dict[str, Any]
     outcomes: list[ProblemOutcome]
     errored: list[str] = field(default_factory=list)
-    """Problems that ended in an error; scored as unsolved."""
+    """Problems that ended in an error (reports list them apart from the scored ones)."""
+    error_messages: dict[str, str] = field(default_factory=dict)
+    """Problem id -> the error it ended in."""
 
     @property
     def method(self) -> str:
@@ -56,9 +58,11 @@ def load_run(run_dir: Path) -> RunData:
         raise PerfCodegenError(f"{path} has no finished problems yet; nothing to report")
     outcomes: list[ProblemOutcome] = []
     errored: list[str] = []
+    error_messages: dict[str, str] = {}
     for record in records:
         if record.status != "done":
             errored.append(record.problem_id)
+            error_messages[record.problem_id] = record.error or record.status
             outcomes.append(ProblemOutcome(problem_id=record.problem_id, candidates=[]))
             continue
         try:
@@ -69,4 +73,11 @@ def load_run(run_dir: Path) -> RunData:
                 f"({exc.error_count()} errors, first: {exc.errors()[0]['msg']})"
             ) from None
     name = str(config.get("name") or path.name)
-    return RunData(name=name, path=path, config=config, outcomes=outcomes, errored=errored)
+    return RunData(
+        name=name,
+        path=path,
+        config=config,
+        outcomes=outcomes,
+        errored=errored,
+        error_messages=error_messages,
+    )

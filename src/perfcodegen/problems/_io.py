@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import csv
 import gzip
+import importlib.util
 import io
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from perfcodegen.errors import DataError, require
+from perfcodegen.errors import DataError, MissingExtraError, require
 
 
 def open_text(path: Path) -> IO[str]:
@@ -66,8 +67,41 @@ def field(row: Mapping[str, Any], name: str, where: str, kind: type | tuple[type
     return value
 
 
+HUB_PROBE_TIMEOUT_S = 3.0
+"""How long the quick reachability check waits for the hub before giving up."""
+
+
+def check_hub_reachable(dataset_id: str) -> None:
+    """Fail in seconds when the Hugging Face hub cannot be reached, instead of the ~20 s of
+    retries `datasets` spends first. Offline mode (HF_HUB_OFFLINE / HF_DATASETS_OFFLINE, set
+    by the user) skips the check: `datasets` then reads its local cache."""
+    import os
+    import socket
+    from urllib.parse import urlsplit
+
+    if any(os.environ.get(name, "") not in ("", "0") for name in _OFFLINE_SWITCHES):
+        return
+    endpoint = urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    host = endpoint.hostname or "huggingface.co"
+    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+    try:
+        socket.create_connection((host, port), timeout=HUB_PROBE_TIMEOUT_S).close()
+    except OSError as exc:
+        raise DataError(
+            f"could not load {dataset_id!r}: the Hugging Face hub ({host}) is unreachable "
+            f"({exc.strerror or type(exc).__name__}). Pass --data PATH to read a local copy, "
+            "or set HF_HUB_OFFLINE=1 to use the copy in your Hugging Face cache."
+        ) from None
+
+
+_OFFLINE_SWITCHES = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+
+
 def load_hub(dataset_id: str, *, name: str | None, split: str, revision: str | None) -> list[dict[str, Any]]:
     """Load a dataset split from the Hugging Face hub (extra `hub`); offline-friendly errors."""
+    if importlib.util.find_spec("datasets") is None:
+        raise MissingExtraError("datasets", "hub")
+    check_hub_reachable(dataset_id)  # before importing datasets: that alone takes seconds
     datasets = require("datasets", "hub")
     try:
         ds = datasets.load_dataset(dataset_id, name, split=split, revision=revision)  # type: ignore[attr-defined]

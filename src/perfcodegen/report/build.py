@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -47,7 +48,8 @@ EDIT_NOTE = (
 )
 BEST_K_NOTE = (
     "%Opt: final program's total time < 0.9 x the fastest reference's (Eq. 3); Speedup: "
-    "sum of reference times / sum of final-program times over solved problems (Eq. 4)."
+    "sum of reference times / sum of final-program times over solved problems (Eq. 4); "
+    "pass@k: unbiased estimate over the n raw samples, before refinement (Base row only)."
 )
 
 
@@ -82,6 +84,8 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     speedups: list[float] = field(default_factory=list)
     """Per-problem reference/final time ratios (method view, largest k), for plots."""
+    errors: dict[str, str] = field(default_factory=dict)
+    """Errored problems (id -> error): listed apart, not scored."""
 
 
 def method_family(method: str) -> str:
@@ -106,7 +110,11 @@ def wants_generation(run: RunData) -> bool:
 
 
 def views(run: RunData) -> list[View]:
-    return [View.BASE] if run.method == BASE_METHOD else [View.BASE, View.METHOD]
+    """Base alone for runs without refinements (`base`, and `given` programs judged by
+    `eval`); Base and the method otherwise."""
+    if run.method == BASE_METHOD or method_family(run.method) == "judge":
+        return [View.BASE]
+    return [View.BASE, View.METHOD]
 
 
 def scores(run: RunData, k: int, view: View) -> list[ProblemScore]:
@@ -115,16 +123,26 @@ def scores(run: RunData, k: int, view: View) -> list[ProblemScore]:
 
 def resolve_ks(runs: Sequence[RunData], ks: Sequence[int] | None) -> list[int]:
     """The requested budgets (each checked against every run), else {1, 8, 20} up to the
-    smallest sample count."""
+    smallest sample count plus that count itself (a run with -k 4 shows Best@4)."""
     if ks:
         for run in runs:
             for k in ks:
                 check_k(k, run.samples)
         return sorted(set(ks))
-    chosen = default_ks(min(run.samples for run in runs))
-    if not chosen:
+    samples = min(run.samples for run in runs)
+    if samples < 1:
         raise PerfCodegenError("the runs drew no samples; nothing to score")
-    return chosen
+    return sorted({*default_ks(samples), samples})
+
+
+def scored_only(run: RunData) -> RunData:
+    """The run without its errored problems: an error is listed apart, never scored as if the
+    model had failed the problem."""
+    if not run.errored:
+        return run
+    failed = set(run.errored)
+    kept = [outcome for outcome in run.outcomes if outcome.problem_id not in failed]
+    return dataclasses.replace(run, outcomes=kept)
 
 
 def common_subset(runs: Sequence[RunData], k: int) -> frozenset[str]:
@@ -135,7 +153,10 @@ def common_subset(runs: Sequence[RunData], k: int) -> frozenset[str]:
 def _best_k_row(run: RunData, k: int, subset: frozenset[str] | None) -> BestKRow:
     pass_k = mean_pass_at_k(run.outcomes, k)
     rows = {
-        view: summarize(scores(run, k, view), k, view, subset).with_pass_at_k(pass_k)
+        # pass@k is a property of the k raw samples (before any refinement): Base row only.
+        view: summarize(scores(run, k, view), k, view, subset).with_pass_at_k(
+            pass_k if view is View.BASE else None
+        )
         for view in views(run)
     }
     base, method = rows[View.BASE], rows.get(View.METHOD)
@@ -172,17 +193,27 @@ def _run_notes(run: RunData, report_edit: bool, generation: GenerationMetrics | 
             "memory% are not comparable across machines."
         )
     if run.errored:
-        notes.append(f"{len(run.errored)} problem(s) ended in an error and count as unsolved.")
+        notes.append(
+            f"{len(run.errored)} problem(s) ended in an error and are not scored "
+            "(listed apart); rerun the same command to retry them."
+        )
     return notes
 
 
 def build_run_report(
     run: RunData, ks: Sequence[int], subsets: dict[int, frozenset[str]] | None = None
 ) -> RunReport:
-    best_k = [_best_k_row(run, k, (subsets or {}).get(k)) for k in ks] if wants_best_k(run) else []
-    report_edit = run.paradigm == "edit"
-    generation = generation_metrics(run.outcomes) if wants_generation(run) else None
-    notes = _run_notes(run, report_edit, generation)
+    scored = bool(run.outcomes)  # every problem errored: nothing to score, not 0%
+    best_k = (
+        [_best_k_row(run, k, (subsets or {}).get(k)) for k in ks]
+        if scored and wants_best_k(run)
+        else []
+    )
+    report_edit = scored and run.paradigm == "edit"
+    generation = generation_metrics(run.outcomes) if scored and wants_generation(run) else None
+    notes = _run_notes(run, report_edit, generation) if scored else []
+    if not scored:
+        notes.append("No problem finished without an error: nothing is scored.")
     if subsets:
         sizes = ", ".join(f"{len(s)} at k={k}" for k, s in sorted(subsets.items()))
         notes.append(f"%Opt and Speedup on the problems every run and view solved ({sizes}).")
@@ -208,13 +239,15 @@ def build_run_report(
         cost=run_cost(run.outcomes),
         notes=notes,
         speedups=speedups,
+        errors={pid: run.error_messages.get(pid, "error") for pid in run.errored},
     )
 
 
 def build_run_reports(
     runs: Sequence[RunData], ks: Sequence[int] | None = None, common: bool = False
 ) -> list[RunReport]:
-    best_k_runs = [run for run in runs if wants_best_k(run)]
+    runs = [scored_only(run) for run in runs]
+    best_k_runs = [run for run in runs if run.outcomes and wants_best_k(run)]
     chosen = resolve_ks(best_k_runs, ks) if best_k_runs else []
     subsets = {k: common_subset(best_k_runs, k) for k in chosen} if common else None
     return [build_run_report(run, chosen, subsets) for run in runs]
@@ -338,6 +371,7 @@ def build_compare_report(
 ) -> CompareReport:
     if len(runs) < 2:
         raise PerfCodegenError("compare needs at least two runs")
+    runs = [scored_only(run) for run in runs]
     best_k_runs = [run for run in runs if wants_best_k(run)]
     best_k: list[CompareAtK] = []
     if best_k_runs:

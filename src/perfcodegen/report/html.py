@@ -1,21 +1,145 @@
-"""The HTML report: the same tables as the terminal, plus inline SVG plots (one template)."""
+"""The HTML report: one self-contained file (no script, no network) that reads like a paper's
+appendix: a header with the run's setup, the tables, matplotlib figures inlined as SVG, and a
+section per problem with its final program, lineage and conversation."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
 from perfcodegen.metrics.bestk import OPT_FACTOR
+from perfcodegen.metrics.run import RunData
+from perfcodegen.report import figures
 from perfcodegen.report.build import CompareReport, RunReport
-from perfcodegen.report.svg import bar_chart, distribution_chart, line_chart
+from perfcodegen.report.details import ProblemDetail, RunDetails, run_details
+from perfcodegen.report.render import is_numeric_column
 from perfcodegen.report.tables import Table, compare_tables, run_tables
 
 TEMPLATE = "template.html.j2"
 
 
-def _render(title: str, tables: Sequence[Table], plots: Sequence[str]) -> str:
+@dataclass(frozen=True)
+class Figure:
+    svg: str
+    caption: str
+
+
+@dataclass(frozen=True)
+class RunSection:
+    """Everything the page shows about one run."""
+
+    report: RunReport
+    setup: list[tuple[str, str]]
+    config: list[tuple[str, str]]
+    tables: list[Table]
+    figures: list[Figure]
+    problems: list[ProblemDetail]
+    code_html: dict[str, str] = field(default_factory=dict)
+    """Problem id -> its final program, highlighted."""
+
+
+def _highlight(code: str) -> str:
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    return str(highlight(code, PythonLexer(), HtmlFormatter(cssclass="code")))
+
+
+def _code_css() -> str:
+    from pygments.formatters import HtmlFormatter
+
+    return str(HtmlFormatter(style="friendly").get_style_defs(".code"))
+
+
+def _run_figures(report: RunReport, details: RunDetails) -> list[Figure]:
+    shown: list[Figure] = []
+    if report.best_k:
+        ks = [row.k for row in report.best_k]
+        series = {
+            "Base": {
+                "%Correct": [row.base.correct_pct for row in report.best_k],
+                "%Opt": [row.base.opt_pct for row in report.best_k],
+            }
+        }
+        if all(row.method is not None for row in report.best_k):
+            series[report.method] = {
+                "%Correct": [row.method.correct_pct for row in report.best_k if row.method],
+                "%Opt": [row.method.opt_pct for row in report.best_k if row.method],
+            }
+        shown.append(
+            Figure(
+                figures.k_curves(ks, series),
+                "%Correct and %Opt against the sample budget k (Best@k; dashed: Base, the "
+                "samples alone; solid: after the method's refinements).",
+            )
+        )
+    speedups = [p.speedup for p in details.problems if p.solved and p.speedup is not None]
+    if report.best_k or speedups:
+        shown.append(
+            Figure(
+                figures.speedup_histogram({report.name: speedups}, 1 / OPT_FACTOR),
+                "Distribution of per-problem speedups of the final program over the fastest "
+                f"reference (k={report.samples}); right of the dotted line a problem counts "
+                "as optimized (%Opt).",
+            )
+        )
+        points = [
+            (p.reference_time_s, p.final_time_s)
+            for p in details.problems
+            if p.solved and p.reference_time_s and p.final_time_s
+        ]
+        shown.append(
+            Figure(
+                figures.runtime_scatter(points, OPT_FACTOR),
+                "Total runtime of each solved problem's final program against the fastest "
+                "reference, timed in the same session; below the diagonal is faster.",
+            )
+        )
+    return shown
+
+
+def _setup(run: RunData, report: RunReport, details: RunDetails) -> list[tuple[str, str]]:
+    config = run.config
+    judged = f"{config.get('measure', '?')}, {config.get('repeats', '?')} timed runs per test"
+    return [
+        ("Benchmark", f"{report.benchmark} ({config.get('split') or 'default split'})"),
+        ("Model", report.model),
+        ("Method", f"{report.method} ({report.paradigm})"),
+        ("Samples per problem (k)", str(report.samples)),
+        ("Problems", f"{report.problems} scored, {report.errored} errored"),
+        ("Timing", judged),
+        ("Judge isolation", ", ".join(details.isolation) or "not recorded"),
+        ("Started", details.started or "unknown"),
+        ("Run directory", report.path),
+    ]
+
+
+def _config_rows(config: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(key, str(value)) for key, value in sorted(config.items()) if value not in (None, "")]
+
+
+def run_section(run: RunData, report: RunReport) -> RunSection:
+    details = run_details(run)
+    return RunSection(
+        report=report,
+        setup=_setup(run, report, details),
+        config=_config_rows(run.config),
+        tables=run_tables(report),
+        figures=_run_figures(report, details),
+        problems=details.problems,
+        code_html={
+            p.problem_id: _highlight(p.final_code) for p in details.problems if p.final_code
+        },
+    )
+
+
+def _render(**context: Any) -> str:
     from perfcodegen import __version__
 
     environment = jinja2.Environment(
@@ -25,46 +149,102 @@ def _render(title: str, tables: Sequence[Table], plots: Sequence[str]) -> str:
         lstrip_blocks=True,
     )
     template = environment.get_template(TEMPLATE)
-    return template.render(title=title, tables=tables, plots=plots, version=__version__)
+    generated = datetime.now(tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return template.render(
+        version=__version__,
+        generated=generated,
+        code_css=_code_css(),
+        align=_alignments,
+        **context,
+    )
 
 
-def run_plots(report: RunReport) -> list[str]:
-    plots = []
-    if len(report.best_k) > 1:
-        ks = [row.k for row in report.best_k]
-        series = {"Base": [row.base.opt_pct for row in report.best_k]}
-        if all(row.method is not None for row in report.best_k):
-            series[report.method] = [row.method.opt_pct for row in report.best_k if row.method]
-        plots.append(line_chart(f"{report.name}: %Opt vs k", ks, series, "%Opt"))
-    if report.best_k:
-        top_k = report.best_k[-1].k
-        plots.append(
-            distribution_chart(
-                f"{report.name}: per-problem speedup over the reference (k={top_k})",
-                report.speedups,
-                threshold=1 / OPT_FACTOR,
+def _alignments(table: Table) -> list[str]:
+    """'r' for columns of figures, 'l' for words (as on the terminal)."""
+    return ["l"] + [
+        "r" if is_numeric_column(table, i) else "l" for i in range(1, len(table.columns))
+    ]
+
+
+def write_run_html(runs: Sequence[RunData], reports: Sequence[RunReport], path: Path) -> None:
+    sections = [run_section(run, report) for run, report in zip(runs, reports, strict=True)]
+    title = "perfcodegen report: " + ", ".join(report.name for report in reports)
+    path.write_text(_render(title=title, sections=sections, compare=None), encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class CompareView:
+    runs: list[tuple[str, str, str, str]]
+    """(name, model, method, problems) per run."""
+    tables: list[Table]
+    figures: list[Figure]
+    problem_columns: list[str]
+    problem_rows: list[list[str]]
+
+
+def _speedup_cell(detail: ProblemDetail | None) -> str:
+    if detail is None:
+        return "–"
+    if detail.error:
+        return "error"
+    if not detail.solved:
+        return "unsolved"
+    return f"{detail.speedup:.2f}x" if detail.speedup is not None else "solved"
+
+
+def compare_view(runs: Sequence[RunData], report: CompareReport) -> CompareView:
+    details = {run.name: run_details(run) for run in runs}
+    shown: list[Figure] = []
+    for at_k in report.best_k:
+        labels = [entry.run for entry in at_k.entries]
+        metrics = {
+            "%Opt": [
+                (e.metrics.opt_pct, (e.opt_ci.low, e.opt_ci.high) if e.opt_ci else None)
+                for e in at_k.entries
+            ],
+            "%Correct": [
+                (
+                    e.metrics.correct_pct,
+                    (e.correct_ci.low, e.correct_ci.high) if e.correct_ci else None,
+                )
+                for e in at_k.entries
+            ],
+        }
+        shown.append(
+            Figure(
+                figures.bars_with_ci(labels, metrics),
+                f"Best@{at_k.k}: %Opt and %Correct per run with 95% bootstrap intervals.",
             )
         )
-    return plots
+    speedups = {
+        name: [p.speedup for p in d.problems if p.solved and p.speedup is not None]
+        for name, d in details.items()
+    }
+    shown.append(
+        Figure(
+            figures.speedup_histogram(speedups, 1 / OPT_FACTOR),
+            "Per-problem speedups over the fastest reference, one outline per run "
+            "(each run's final programs at its full budget).",
+        )
+    )
+    by_run = {name: {p.problem_id: p for p in d.problems} for name, d in details.items()}
+    problem_ids = sorted({pid for problems in by_run.values() for pid in problems})
+    rows = [
+        [pid, *(_speedup_cell(by_run[run.name].get(pid)) for run in runs)] for pid in problem_ids
+    ]
+    return CompareView(
+        runs=[
+            (run.name, str(run.config.get("model", "")), run.method, str(len(run.outcomes)))
+            for run in runs
+        ],
+        tables=compare_tables(report),
+        figures=shown,
+        problem_columns=["Problem", *(run.name for run in runs)],
+        problem_rows=rows,
+    )
 
 
-def compare_plots(report: CompareReport) -> list[str]:
-    plots = []
-    for at_k in report.best_k:
-        labels = [e.run for e in at_k.entries]
-        values = [e.metrics.opt_pct for e in at_k.entries]
-        intervals = [(e.opt_ci.low, e.opt_ci.high) if e.opt_ci else None for e in at_k.entries]
-        plots.append(bar_chart(f"%Opt at k={at_k.k} (95% CI)", labels, values, intervals, "%Opt"))
-    return plots
-
-
-def write_run_html(reports: Sequence[RunReport], path: Path) -> None:
-    tables = [table for report in reports for table in run_tables(report)]
-    plots = [plot for report in reports for plot in run_plots(report)]
-    title = "perfcodegen report: " + ", ".join(report.name for report in reports)
-    path.write_text(_render(title, tables, plots), encoding="utf-8")
-
-
-def write_compare_html(report: CompareReport, path: Path) -> None:
+def write_compare_html(runs: Sequence[RunData], report: CompareReport, path: Path) -> None:
     title = "perfcodegen compare: " + " vs ".join(report.runs)
-    path.write_text(_render(title, compare_tables(report), compare_plots(report)), encoding="utf-8")
+    view = compare_view(runs, report)
+    path.write_text(_render(title=title, sections=[], compare=view), encoding="utf-8")

@@ -10,20 +10,65 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from perfcodegen.report.tables import Table
 
+CELL_PADDING = 3
+"""What rich adds around each cell: one space either side and a border."""
+KEY_SHARE = 3
+"""The first (key) column takes at most 1/KEY_SHARE of the width and wraps beyond it."""
+
+
+def column_groups(table: Table, width: int) -> list[list[int]]:
+    """Split the non-key columns into groups that fit `width` beside the key column: a wide
+    table is stacked into several narrow ones instead of cutting every cell short."""
+    natural = [
+        max([len(column), *(len(row[index]) for row in table.rows if index < len(row))])
+        for index, column in enumerate(table.columns)
+    ]
+    key = min(natural[0], max(12, width // KEY_SHARE)) + CELL_PADDING
+    budget = width - key - 1
+    groups: list[list[int]] = []
+    used = budget + 1
+    for index in range(1, len(table.columns)):
+        needed = natural[index] + CELL_PADDING
+        if used + needed > budget:
+            groups.append([])
+            used = 0
+        groups[-1].append(index)
+        used += needed
+    return groups or [[]]
+
+
+def is_numeric_column(table: Table, index: int) -> bool:
+    """Figures (numbers, intervals, z-tests, dashes) align right; words align left."""
+    return all(not row[index] or row[index][0] in "0123456789+-–[z." for row in table.rows)
+
 
 def print_tables(tables: Sequence[Table], console: Console) -> None:
+    """Rich tables that fit the terminal: stacked into column groups when too wide; cells are
+    plain text (no markup), so brackets in names and intervals print as they are."""
     for table in tables:
-        rich_table = RichTable(title=table.title, title_justify="left")
-        for index, column in enumerate(table.columns):
-            rich_table.add_column(column, justify="left" if index == 0 else "right")
-        for row in table.rows:
-            rich_table.add_row(*row)
-        console.print(rich_table)
+        groups = column_groups(table, console.width)
+        for part, group in enumerate(groups, start=1):
+            title = table.title if len(groups) == 1 else f"{table.title} ({part}/{len(groups)})"
+            console.print(Text(title, style="italic"))  # above, not squeezed into the table
+            rich_table = RichTable()
+            key_width = max(12, console.width // KEY_SHARE)
+            rich_table.add_column(Text(table.columns[0]), overflow="fold", max_width=key_width)
+            for index in group:
+                rich_table.add_column(
+                    Text(table.columns[index]),
+                    justify="right" if is_numeric_column(table, index) else "left",
+                    overflow="fold",
+                )
+            for row in table.rows:
+                cells = [row[0], *(row[index] if index < len(row) else "" for index in group)]
+                rich_table.add_row(*(Text(cell) for cell in cells))
+            console.print(rich_table)
         for note in table.notes:
-            console.print(f"[dim]* {note}[/]", highlight=False)
+            console.print(Text(f"* {note}", style="dim"))
 
 
 def _escape(cell: str) -> str:

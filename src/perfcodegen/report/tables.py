@@ -49,19 +49,22 @@ def _best_k_cells(metrics: BestKMetrics, base: BestKMetrics | None) -> list[str]
 
 
 def best_k_table(report: RunReport) -> Table:
-    """Table I: rows Base and the method; per k %Opt (+delta), %Correct (+delta), Speedup, pass@k."""
-    columns = ["Method"]
+    """Table I, one block of rows per k (Base, then the method with its gain over Base), so
+    that any number of budgets stays as narrow as one."""
+    columns = ["Method", "k", "%Opt (±δ)", "%Correct (±δ)", "Speedup", "pass@k"]
+    rows: list[list[str]] = []
     for row in report.best_k:
-        k = row.k
-        columns += [f"%Opt@{k}", f"%Correct@{k}", f"Speedup@{k}", f"pass@{k}"]
-    base_cells = ["Base"]
-    method_cells = [report.method]
-    for row in report.best_k:
-        base_cells += _best_k_cells(row.base, None)
+        rows.append(["Base", str(row.k), *_best_k_cells(row.base, None)])
         if row.method is not None:
-            method_cells += _best_k_cells(row.method, row.base)
-    rows = [base_cells] + ([method_cells] if len(method_cells) > 1 else [])
+            rows.append([report.method, str(row.k), *_best_k_cells(row.method, row.base)])
     return Table(f"{report.name}: Best@k (Table I)", columns, rows, _significance(report.best_k))
+
+
+def errors_table(report: RunReport) -> Table:
+    """Problems that ended in an error, apart from the scored ones."""
+    rows = [[problem_id, message] for problem_id, message in sorted(report.errors.items())]
+    note = "Not scored; rerun the same command to retry them (finished problems are kept)."
+    return Table(f"{report.name}: {len(rows)} errored problem(s)", ["Problem", "Error"], rows, [note])
 
 
 def _significance(rows: list[BestKRow]) -> list[str]:
@@ -107,7 +110,7 @@ def ecco_cells(entry: EccoEntry) -> list[str]:
 
 
 def cost_table(costs: dict[str, Cost]) -> Table:
-    columns = ["Run", "problems", "model calls", "calls/problem", "prompt tok", "completion tok"]
+    columns = ["Run", "problems", "calls", "per prob.", "tok in", "tok out"]
     rows = [
         [
             name,
@@ -134,14 +137,16 @@ def run_tables(report: RunReport) -> list[Table]:
         tables.append(Table(title, generation_columns(), [generation_cells(report.generation)]))
     tables.append(cost_table({report.name: report.cost}))
     tables[-1].notes.extend(report.notes)
+    if report.errors:
+        tables.append(errors_table(report))
     return tables
 
 
 def compare_tables(report: CompareReport) -> list[Table]:
     tables = []
     for at_k in report.best_k:
-        columns = ["Run", "Method", "%Opt (±δ)", "%Correct (±δ)", "Speedup"]
-        columns += ["%Opt z-test", "%Correct z-test", "%Opt CI", "%Correct CI", "Speedup CI"]
+        subset = f", common subset of {at_k.subset_size}" if at_k.subset_size is not None else ""
+        main = ["Run", "Method", "%Opt (±δ)", "%Correct (±δ)", "Speedup"]
         rows = [
             [
                 e.run,
@@ -149,6 +154,16 @@ def compare_tables(report: CompareReport) -> list[Table]:
                 fmt(e.metrics.opt_pct) + fmt_delta(e.opt_delta),
                 fmt(e.metrics.correct_pct) + fmt_delta(e.correct_delta),
                 fmt(e.metrics.speedup),
+            ]
+            for e in at_k.entries
+        ]
+        tables.append(Table(f"Best@{at_k.k} (Table II style{subset})", main, rows))
+        # Significance in a table of its own: side by side the two do not fit a page or
+        # an 80-column terminal.
+        tests = ["Run", "%Opt z-test", "%Correct z-test", "%Opt CI", "%Correct CI", "Speedup CI"]
+        rows = [
+            [
+                e.run,
                 fmt_z(e.opt_test),
                 fmt_z(e.correct_test),
                 fmt_ci(e.opt_ci),
@@ -157,8 +172,7 @@ def compare_tables(report: CompareReport) -> list[Table]:
             ]
             for e in at_k.entries
         ]
-        subset = f", common subset of {at_k.subset_size}" if at_k.subset_size is not None else ""
-        tables.append(Table(f"Best@{at_k.k} (Table II style{subset})", columns, rows))
+        tables.append(Table(f"Best@{at_k.k}: tests against the first run, 95% CIs", tests, rows))
     for paradigm, title, columns in (
         ("edit", "History-based editing (ECCO)", edit_columns()),
         ("nl2code", "NL-instructed generation (ECCO)", generation_columns()),

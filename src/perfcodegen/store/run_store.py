@@ -147,6 +147,14 @@ class RunStore:
             CallRecord.model_validate_json(r[0]) for r in self._select("model_calls", problem_id)
         ]
 
+    def token_totals(self) -> tuple[int, int]:
+        """(prompt, completion) tokens over every recorded model call (for progress lines)."""
+        row = self._db.execute(
+            "SELECT COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0) "
+            "FROM model_calls"
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
     # -- judge runs ------------------------------------------------------------------------
     def get_judge(self, key: str) -> JudgeResult | None:
         row = self._db.execute("SELECT result FROM judge_runs WHERE key=?", (key,)).fetchone()
