@@ -38,6 +38,12 @@ class RunConfig(BaseModel):
     top_p: float = 0.95
     max_tokens: int = 2048
     seed: int | None = None
+    protocol: str | None = None
+    """A named reproduction protocol (perfcodegen.protocols); reports score with its definitions."""
+    system_prompt: str | None = None
+    """A system turn put before every conversation that has none."""
+    refine_temperature: float | None = None
+    """Temperature of turns a method decodes greedily by default (None: greedy)."""
 
     feedback_tests: Literal["all", "public"] = "all"
     """Which tests the model may see in feedback (final correctness always uses all tests)."""

@@ -72,9 +72,28 @@ def run(
     api_key: Annotated[
         str | None, typer.Option(help="API key (default: OPENAI_API_KEY); never saved in the run.")
     ] = None,
-    temperature: Annotated[float, typer.Option(help="Sampling temperature for samples.")] = 0.8,
-    top_p: Annotated[float, typer.Option(help="Nucleus sampling top_p.")] = 0.95,
-    max_tokens: Annotated[int, typer.Option(help="Max tokens per reply.")] = 2048,
+    temperature: Annotated[
+        float | None, typer.Option(help="Sampling temperature (default: the protocol's, else 0.8).")
+    ] = None,
+    top_p: Annotated[
+        float | None, typer.Option(help="Nucleus top_p (default: the protocol's, else 0.95).")
+    ] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option(help="Max tokens per reply (default: the protocol's, else 2048).")
+    ] = None,
+    protocol: Annotated[
+        str | None,
+        typer.Option(
+            help="Reproduction protocol: perfcodegen-paper, perfcodegen-code, ecco-paper, "
+            "ecco-code (see docs/reproducing.md)."
+        ),
+    ] = None,
+    system_prompt: Annotated[
+        str | None, typer.Option(help="System turn before every conversation (default: protocol's).")
+    ] = None,
+    max_references: Annotated[
+        int | None, typer.Option(help="Reference solutions timed per problem (default 10).")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Sampling seed passed to the server.")] = None,
     feedback_tests: Annotated[
         str, typer.Option(help="Tests the model may see: all or public.")
@@ -106,15 +125,28 @@ def run(
     from perfcodegen import api
     from perfcodegen.report.summary import print_run_report
 
+    from perfcodegen.protocols import get_protocol, run_settings
+
     name = out.name if out else f"{benchmark}-{method}-{model.replace('/', '_')}"
+    settings = run_settings(
+        get_protocol(protocol) if protocol else None,
+        benchmark,
+        {
+            "variant": variant,
+            "load_options": parse_options(option),
+            "temperature": temperature,
+            "top_p": top_p,
+            "max_tokens": max_tokens,
+            "system_prompt": system_prompt,
+            "max_references": max_references,
+        },
+    )
     config = RunConfig(
         name=name,
         benchmark=benchmark,
         split=split,
-        variant=variant,
         data=str(data) if data else None,
         difficulty=difficulty,
-        load_options=parse_options(option),
         problems=split_ids(problems),
         limit=limit,
         model=model,
@@ -123,9 +155,6 @@ def run(
         method=method,
         paradigm=paradigm,  # type: ignore[arg-type]
         k=k,
-        temperature=temperature,
-        top_p=top_p,
-        max_tokens=max_tokens,
         seed=seed,
         feedback_tests=feedback_tests,  # type: ignore[arg-type]
         correctness_feedback=correctness_feedback,  # type: ignore[arg-type]
@@ -135,6 +164,7 @@ def run(
         measure=measure,  # type: ignore[arg-type]
         repeats=repeats,
         memory=memory,
+        **settings,  # type: ignore[arg-type]
     )
     options = RuntimeOptions(
         out=out or Path("runs") / name,
