@@ -26,7 +26,6 @@ PERFCODEGEN_SYSTEM_PROMPT = "You are an excellent code programmer."
 Selection = Literal["fastest-refinement", "last-round-per-sample"]
 SpeedupDefinition = Literal["ratio-of-sums", "mean-of-ratios"]
 PercentileRule = Literal["strictly-slower", "released-code"]
-EditScoring = Literal["all-tests", "passed-tests"]
 
 
 class MetricDefinitions(BaseModel):
@@ -49,10 +48,6 @@ class MetricDefinitions(BaseModel):
     """ECCO runtime%/memory%: Eq. 3-4 (share of human programs strictly slower), or the
     released generate_eval.py (ties count as slower, and a program slower than every human
     one scores 100%, an artefact of `if not percentile`)."""
-    edit_scoring: EditScoring = "all-tests"
-    """ECCO speedup / memory reduction: only when both programs pass every test, or the
-    released edit_eval.py (input passes all, output passes at least one; ratio of sums over
-    the tests the output passed)."""
 
 
 class Protocol(BaseModel):
@@ -83,7 +78,7 @@ class Protocol(BaseModel):
             if m.drop_speedup_over is not None:
                 parts.append(f"drop >{m.drop_speedup_over:g}x on {'/'.join(m.drop_speedup_benchmarks)}")
         else:
-            parts += [f"percentile {m.percentile}", f"edit scoring {m.edit_scoring}"]
+            parts.append(f"percentile {m.percentile}")
         return f"Protocol {self.name}: {self.summary} ({'; '.join(parts)})."
 
 
@@ -139,7 +134,7 @@ PROTOCOLS: dict[str, Protocol] = {
             top_p=1.0,
             max_tokens=1024,
             refine_temperature=0.4,
-            metrics=MetricDefinitions(percentile="released-code", edit_scoring="passed-tests"),
+            metrics=MetricDefinitions(percentile="released-code"),
         ),
     )
 }
