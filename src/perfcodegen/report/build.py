@@ -22,6 +22,13 @@ from perfcodegen.metrics.bestk import (
     summarize,
 )
 from perfcodegen.metrics.cost import Cost, run_cost
+from perfcodegen.metrics.definitions import (
+    DefinitionRow,
+    PercentileRow,
+    best_k_definitions,
+    percentile_definitions,
+    percentile_rule,
+)
 from perfcodegen.metrics.ecco import (
     EditMetrics,
     GenerationMetrics,
@@ -81,6 +88,10 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     speedups: list[float] = field(default_factory=list)
     """Per-problem reference/final time ratios (method view, largest k), for plots."""
+    protocol: str | None = None
+    best_k_definitions: list[DefinitionRow] = field(default_factory=list)
+    """%Opt/%Correct/Speedup per k under the paper's and the released code's definitions."""
+    percentile_definitions: list[PercentileRow] = field(default_factory=list)
 
 
 def method_family(method: str) -> str:
@@ -180,10 +191,17 @@ def _run_notes(run: RunData, report_edit: bool, generation: GenerationMetrics | 
 def build_run_report(
     run: RunData, ks: Sequence[int], subsets: dict[int, frozenset[str]] | None = None
 ) -> RunReport:
+    from perfcodegen.protocols import protocol_of
+
+    protocol = protocol_of(run.config)
     best_k = [_best_k_row(run, k, (subsets or {}).get(k)) for k in ks] if wants_best_k(run) else []
     report_edit = run.paradigm == "edit"
-    generation = generation_metrics(run.outcomes) if wants_generation(run) else None
+    rule = percentile_rule(protocol)
+    generation = generation_metrics(run.outcomes, rule) if wants_generation(run) else None
     notes = _run_notes(run, report_edit, generation)
+    if protocol is not None:
+        notes.insert(0, protocol.describe())
+    benchmark = str(run.config.get("benchmark", ""))
     if subsets:
         sizes = ", ".join(f"{len(s)} at k={k}" for k, s in sorted(subsets.items()))
         notes.append(f"%Opt and Speedup on the problems every run and view solved ({sizes}).")
@@ -209,6 +227,11 @@ def build_run_report(
         cost=run_cost(run.outcomes),
         notes=notes,
         speedups=speedups,
+        protocol=protocol.name if protocol is not None else None,
+        best_k_definitions=best_k_definitions(run.outcomes, ks, views(run)[-1], benchmark)
+        if best_k
+        else [],
+        percentile_definitions=percentile_definitions(run.outcomes) if generation else [],
     )
 
 

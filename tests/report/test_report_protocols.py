@@ -1,0 +1,55 @@
+"""Reports name the run's protocol and show metrics under each published definition."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from perfcodegen.cli import main
+from perfcodegen.metrics.records import ProblemOutcome
+from support.outcomes import cand
+
+from .run_builders import perfcodegen_outcomes, write_run
+
+
+def test_perfcodegen_definitions_side_by_side(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = write_run(tmp_path / "pcg", perfcodegen_outcomes(), protocol="perfcodegen-code")
+    assert main(["report", str(run), "--json", "--k", "2"]) == 0
+    (report,) = json.loads(capsys.readouterr().out)
+    assert report["protocol"] == "perfcodegen-code"
+    assert report["notes"][0].startswith("Protocol perfcodegen-code:")
+    rows = {r["definition"]: r for r in report["best_k_definitions"]}
+    # k=2, method view. Paper rule: P1 -> 9 (its refinement), P2 -> 2 (fastest of C_correct).
+    assert rows["paper rule, ratio of sums (Eq. 4)"]["speedup"] == pytest.approx(14 / 11)
+    assert rows["paper rule, mean of ratios"]["speedup"] == pytest.approx((10 / 9 + 4 / 2) / 2)
+    # Released rule: P1 -> min(9, 12); P2 -> min(fix 5, sample 2) = 2: same programs here.
+    released = rows["released rule, mean of ratios, >100x dropped"]
+    assert released["speedup"] == pytest.approx((10 / 9 + 2) / 2)
+    assert released["correct_pct"] == pytest.approx(200 / 3)
+
+    assert main(["report", str(run), "--k", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "under each definition" in text and "Protocol perfcodegen-code" in text
+
+
+def test_ecco_percentiles_side_by_side(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outcome = ProblemOutcome(
+        problem_id="G",
+        spectrum_time_s=[0.5, 0.3, 0.3, 0.1],
+        spectrum_source="measured",
+        candidates=[cand("g", 0, "sample", True, 0.3)],
+    )
+    run = write_run(
+        tmp_path / "ecco", [outcome], benchmark="ecco", method="instruct", k=1,
+        protocol="ecco-code",
+    )
+    assert main(["report", str(run), "--json"]) == 0
+    (report,) = json.loads(capsys.readouterr().out)
+    # The protocol's rule (ties count) is the headline; both rules are listed.
+    assert report["generation"]["runtime_pct"] == pytest.approx(75.0)
+    by_rule = [r["runtime_pct"] for r in report["percentile_definitions"]]
+    assert by_rule == [pytest.approx(25.0), pytest.approx(75.0)]
