@@ -132,6 +132,7 @@ def run(
         get_protocol(protocol) if protocol else None,
         benchmark,
         {
+            "split": split,
             "variant": variant,
             "load_options": parse_options(option),
             "temperature": temperature,
@@ -144,7 +145,6 @@ def run(
     config = RunConfig(
         name=name,
         benchmark=benchmark,
-        split=split,
         data=str(data) if data else None,
         difficulty=difficulty,
         problems=split_ids(problems),
