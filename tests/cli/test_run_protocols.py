@@ -136,3 +136,31 @@ def test_mbpp_signature_prompt_on_the_real_file(shared_data: Path) -> None:
     assert len(problems) == 257
     assert all("assert" not in p.prompt and "Please write a Python function" in p.prompt for p in problems)
     assert sum(len(p.tests) for p in problems) / len(problems) == pytest.approx(3.0, abs=0.05)
+
+
+def test_base_model_through_the_completions_endpoint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ECCO's Table 6 base models: a raw prompt to /v1/completions, no chat turns."""
+    hub = build_ecco_hub(tmp_path / "hub")
+    with ScriptedServer(lambda _request: REVERSE) as server:
+        out = tmp_path / "run"
+        code = main(
+            [
+                "run", "ecco", "--data", str(hub), "--protocol", "ecco-paper",
+                "--method", "instruct", "--paradigm", "edit", "-k", "1",
+                "--problems", "edit/p00003/0", "--model", "completions/scripted-model",
+                "--base-url", server.base_url, "--api-key", "k", "--out", str(out),
+                "--no-cache", "--repeats", "3", "--json",
+            ]
+        )
+        requests = list(server.requests)
+    assert code == 0
+    (request,) = [r for r in requests if r.path.endswith("/completions")]
+    assert request.path.endswith("/v1/completions") and "messages" not in request.body
+    prompt = request.body["prompt"]
+    assert isinstance(prompt, str) and "Optimize the python program" in prompt
+    assert "print(r)" in prompt  # the slow input program is in the raw text
+    assert request.body["temperature"] == 0.4 and request.body["max_tokens"] == 1024
+    report = json.loads(capsys.readouterr().out)
+    assert report[0]["edit"]["pass_at_1_pct"] == 100.0

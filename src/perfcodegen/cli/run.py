@@ -123,9 +123,8 @@ def run(
 ) -> None:
     """Run a method on a benchmark; rerunning the same command resumes and costs nothing twice."""
     from perfcodegen import api
-    from perfcodegen.report.summary import print_run_report
-
     from perfcodegen.protocols import get_protocol, run_settings
+    from perfcodegen.report.summary import print_run_report
 
     name = out.name if out else f"{benchmark}-{method}-{model.replace('/', '_')}"
     settings = run_settings(

@@ -1,5 +1,6 @@
 """``vllm/<hf-id-or-path>``: in-process vLLM batch generation (extra ``vllm``).
 
+``vllm-base/...`` sends raw prompts through ``LLM.generate`` (base models, no chat template).
 Concurrent ``generate()`` calls are queued and flushed together as one ``LLM.chat`` batch per
 distinct set of sampling parameters, run in a worker thread so the event loop keeps going
 (the judge keeps judging while the GPU generates).
@@ -14,6 +15,7 @@ from typing import Any
 
 from perfcodegen.errors import require
 from perfcodegen.llm.model import ChatMessage, GenerateConfig, ModelOutput, RequestContext, Usage
+from perfcodegen.llm.raw_prompt import raw_prompt
 
 
 @dataclass
@@ -26,10 +28,17 @@ class _Pending:
 class VLLMProvider:
     """A local model served by vLLM's offline ``LLM`` engine, loaded on first use."""
 
-    def __init__(self, model: str, *, engine_options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        engine_options: dict[str, Any] | None = None,
+        raw_prompts: bool = False,
+    ) -> None:
         """``engine_options`` go to ``vllm.LLM`` (e.g. tensor_parallel_size, max_model_len)."""
         self._vllm: Any = require("vllm", "vllm")
         self.model = model
+        self.raw_prompts = raw_prompts
         self._engine_options = dict(engine_options or {})
         self._llm: Any = None
         self._queue: list[_Pending] = []
@@ -37,7 +46,7 @@ class VLLMProvider:
 
     @property
     def name(self) -> str:
-        return f"vllm/{self.model}"
+        return f"{'vllm-base' if self.raw_prompts else 'vllm'}/{self.model}"
 
     async def generate(
         self, messages: list[ChatMessage], config: GenerateConfig, context: RequestContext
@@ -79,11 +88,15 @@ class VLLMProvider:
             seed=config.seed,
             stop=list(config.stop) if config.stop else None,
         )
-        conversations = [
-            [{"role": m.role, "content": m.content} for m in item.messages] for item in items
-        ]
         started = time.perf_counter()
-        results = self._llm.chat(conversations, params, use_tqdm=False)
+        if self.raw_prompts:
+            prompts = [raw_prompt(item.messages) for item in items]
+            results = self._llm.generate(prompts, params, use_tqdm=False)
+        else:
+            conversations = [
+                [{"role": m.role, "content": m.content} for m in item.messages] for item in items
+            ]
+            results = self._llm.chat(conversations, params, use_tqdm=False)
         elapsed = time.perf_counter() - started
         outputs = []
         for result in results:
