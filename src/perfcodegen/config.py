@@ -60,8 +60,8 @@ class RunConfig(BaseModel):
     measure: Literal["paired", "wall", "instructions"] = "paired"
     repeats: int = 12
     memory: bool = False
-    max_references: int = 10
-    """At most this many reference (human) solutions are timed per problem."""
+    max_references: int | None = 10
+    """At most this many reference (human) solutions are timed per problem (None: all)."""
 
     def with_overrides(self, **changes: object) -> RunConfig:
         return self.model_copy(update=changes)

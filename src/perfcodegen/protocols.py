@@ -44,6 +44,10 @@ class MetricDefinitions(BaseModel):
     """The released code drops a sample more than this many times faster than the fastest
     reference (100 on HumanEval and MBPP: a sign of a broken timing)."""
     drop_speedup_benchmarks: tuple[str, ...] = ()
+    verified_only: bool = False
+    """Score only problems whose reference passes every test and was timed: PerfCodeGen's
+    sanitized sets (Table IV: APPS 5,000 -> 3,249) and its released code, which skips a
+    problem without a timed ground truth."""
     percentile: PercentileRule = "strictly-slower"
     """ECCO runtime%/memory%: Eq. 3-4 (share of human programs strictly slower), or the
     released generate_eval.py (ties count as slower, and a program slower than every human
@@ -65,7 +69,8 @@ class Protocol(BaseModel):
     """Temperature of turns a method would otherwise decode greedily (ECCO's refinements)."""
     system_prompt: str | None = None
     benchmark_settings: dict[str, dict[str, str]] = Field(default_factory=dict)
-    """Per benchmark: ``split``, ``variant`` and loader options (``option.NAME``) it fixes."""
+    """Per benchmark: ``split``, ``variant``, ``max_references`` ("all") and loader options
+    (``option.NAME``) it fixes."""
     metrics: MetricDefinitions = MetricDefinitions()
 
     def describe(self) -> str:
@@ -85,9 +90,11 @@ class Protocol(BaseModel):
 _PERFCODEGEN_SETS = {
     "humaneval": {"variant": "base-inputs"},
     "mbpp": {"split": "sanitized", "option.prompt": "signature"},
+    "apps": {"max_references": "all"},
 }
 """Table IV: HumanEval with EvalPlus base inputs (9.6 tests), MBPP (test) = the 257 sanitized
-test problems (3.0 tests), shown the signature rather than the asserts."""
+test problems (3.0 tests), shown the signature rather than the asserts; APPS with every
+reference timed (about 27 per problem), not the first 10."""
 
 PROTOCOLS: dict[str, Protocol] = {
     p.name: p
@@ -101,6 +108,7 @@ PROTOCOLS: dict[str, Protocol] = {
             max_tokens=2048,
             system_prompt=PERFCODEGEN_SYSTEM_PROMPT,
             benchmark_settings=_PERFCODEGEN_SETS,
+            metrics=MetricDefinitions(verified_only=True),
         ),
         Protocol(
             name="perfcodegen-code",
@@ -113,6 +121,7 @@ PROTOCOLS: dict[str, Protocol] = {
             system_prompt=PERFCODEGEN_SYSTEM_PROMPT,
             benchmark_settings=_PERFCODEGEN_SETS,
             metrics=MetricDefinitions(
+                verified_only=True,
                 selection="last-round-per-sample",
                 speedup="mean-of-ratios",
                 drop_speedup_over=100.0,
@@ -180,6 +189,8 @@ def run_settings(
         for key in ("split", "variant"):
             if key in fixed:
                 settings[key] = fixed[key]
+        if "max_references" in fixed:
+            settings["max_references"] = None  # "all": every reference is timed
         options = {k.removeprefix("option."): v for k, v in fixed.items() if k.startswith("option.")}
         user_options = given.pop("load_options", {})
         assert isinstance(user_options, dict)

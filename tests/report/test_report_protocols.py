@@ -53,3 +53,20 @@ def test_ecco_percentiles_side_by_side(tmp_path: Path, capsys: pytest.CaptureFix
     assert report["generation"]["runtime_pct"] == pytest.approx(75.0)
     by_rule = [r["runtime_pct"] for r in report["percentile_definitions"]]
     assert by_rule == [pytest.approx(25.0), pytest.approx(75.0)]
+
+
+def test_sanitized_protocols_leave_out_problems_without_a_passing_reference(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outcomes = perfcodegen_outcomes()
+    outcomes.append(
+        ProblemOutcome(problem_id="P4", candidates=[cand("p4s0", 0, "sample", True, 1.0)])
+    )
+    plain = write_run(tmp_path / "plain", outcomes)
+    paper = write_run(tmp_path / "paper", outcomes, protocol="perfcodegen-paper")
+    assert main(["report", str(plain), str(paper), "--json", "--k", "1"]) == 0
+    plain_report, paper_report = json.loads(capsys.readouterr().out)
+    assert plain_report["best_k"][0]["base"]["problems"] == 4
+    # P4's reference never passed (no reference time): Table IV's sanitized set drops it.
+    assert paper_report["best_k"][0]["base"]["problems"] == 3
+    assert any("1 problem(s) without a reference" in n for n in paper_report["notes"])

@@ -92,7 +92,8 @@ def run(
         str | None, typer.Option(help="System turn before every conversation (default: protocol's).")
     ] = None,
     max_references: Annotated[
-        int | None, typer.Option(help="Reference solutions timed per problem (default 10).")
+        int | None,
+        typer.Option(help="Reference solutions timed per problem (default 10; 0: all of them)."),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Sampling seed passed to the server.")] = None,
     feedback_tests: Annotated[
@@ -141,6 +142,8 @@ def run(
             "max_references": max_references,
         },
     )
+    if max_references == 0:
+        settings["max_references"] = None
     config = RunConfig(
         name=name,
         benchmark=benchmark,

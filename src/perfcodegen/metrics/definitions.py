@@ -73,5 +73,10 @@ def percentile_definitions(outcomes: Sequence[ProblemOutcome]) -> list[Percentil
     return rows
 
 
+def verified_outcomes(outcomes: Sequence[ProblemOutcome]) -> list[ProblemOutcome]:
+    """Problems whose reference passed every test and was timed (a sanitized benchmark)."""
+    return [o for o in outcomes if o.reference_time_s is not None]
+
+
 def percentile_rule(protocol: Protocol | None) -> PercentileRule:
     return protocol.metrics.percentile if protocol is not None else "strictly-slower"

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ from perfcodegen.metrics.definitions import (
     best_k_definitions,
     percentile_definitions,
     percentile_rule,
+    verified_outcomes,
 )
 from perfcodegen.metrics.ecco import (
     EditMetrics,
@@ -194,6 +196,11 @@ def build_run_report(
     from perfcodegen.protocols import protocol_of
 
     protocol = protocol_of(run.config)
+    left_out = 0
+    if protocol is not None and protocol.metrics.verified_only:
+        kept = verified_outcomes(run.outcomes)
+        left_out = len(run.outcomes) - len(kept)
+        run = dataclasses.replace(run, outcomes=kept)
     best_k = [_best_k_row(run, k, (subsets or {}).get(k)) for k in ks] if wants_best_k(run) else []
     report_edit = run.paradigm == "edit"
     rule = percentile_rule(protocol)
@@ -201,6 +208,9 @@ def build_run_report(
     notes = _run_notes(run, report_edit, generation)
     if protocol is not None:
         notes.insert(0, protocol.describe())
+    if left_out:
+        notes.insert(1, f"{left_out} problem(s) without a reference that passes every test "
+                     "are left out, as the protocol's sanitized benchmarks do.")
     benchmark = str(run.config.get("benchmark", ""))
     if subsets:
         sizes = ", ".join(f"{len(s)} at k={k}" for k, s in sorted(subsets.items()))
