@@ -49,6 +49,9 @@ class RunConfig(BaseModel):
     """Which tests the model may see in feedback (final correctness always uses all tests)."""
     correctness_feedback: Literal["reflect", "direct", "none"] = "reflect"
     """PerfCodeGen correctness phase: reflect-and-plan then refine (paper), direct, or off."""
+    correctness_prompts: Literal["paper", "by-failure"] = "paper"
+    """The paper's one correctness prompt (test and error), or the released code's three, chosen
+    by failure type (wrong answer: the test; crash: test and error; syntax error or timeout)."""
     ecco_fix: bool = False
     """Keep only problems whose input program is almost correct (passes public, fails private
     tests): ECCO-FIX, Table 7. Needs the edit paradigm."""

@@ -68,6 +68,7 @@ class Protocol(BaseModel):
     refine_temperature: float | None = None
     """Temperature of turns a method would otherwise decode greedily (ECCO's refinements)."""
     system_prompt: str | None = None
+    correctness_prompts: Literal["paper", "by-failure"] = "paper"
     benchmark_settings: dict[str, dict[str, str]] = Field(default_factory=dict)
     """Per benchmark: ``split``, ``variant``, ``max_references`` ("all") and loader options
     (``option.NAME``) it fixes."""
@@ -113,12 +114,14 @@ PROTOCOLS: dict[str, Protocol] = {
         Protocol(
             name="perfcodegen-code",
             paper="perfcodegen",
-            summary="PerfCodeGen's released evaluate_prompt.py: mean of per-problem ratios, "
-            "per-sample last round, samples >100x faster dropped on HumanEval/MBPP",
+            summary="PerfCodeGen's released code: correctness prompts by failure type, mean of "
+            "per-problem ratios, per-sample last round, samples >100x faster dropped on "
+            "HumanEval/MBPP",
             temperature=0.7,
             top_p=0.95,
             max_tokens=2048,
             system_prompt=PERFCODEGEN_SYSTEM_PROMPT,
+            correctness_prompts="by-failure",
             benchmark_settings=_PERFCODEGEN_SETS,
             metrics=MetricDefinitions(
                 verified_only=True,
@@ -183,6 +186,7 @@ def run_settings(
             max_tokens=protocol.max_tokens,
             refine_temperature=protocol.refine_temperature,
             system_prompt=protocol.system_prompt,
+            correctness_prompts=protocol.correctness_prompts,
             protocol=protocol.name,
         )
         fixed = protocol.benchmark_settings.get(benchmark, {})
