@@ -113,3 +113,20 @@ def test_few_shot_on_hub_data(hub: Path) -> None:
     nl = edit.with_overrides(paradigm="nl2code")
     with pytest.raises(DataError, match="lacks `fastest_code`"):
         load_examples(nl)
+
+
+def test_absent_columns_degrade_or_name_the_column(hub: Path, tmp_path: Path) -> None:
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    copy = Path(shutil.copytree(hub, tmp_path / "copy"))
+    (spectra,) = (copy / "generate_eval").glob("test-*.parquet")
+    pq.write_table(pq.read_table(spectra).drop_columns(["memories"]), spectra)
+    problem = _load(data=copy, variant="generate")["ecco/generate/p00001"]
+    assert problem.metadata.extra["spectrum"] == {"runtimes": SPECTRA["p00001"][0], "memories": []}
+
+    (edits,) = (copy / "edit").glob("test-*.parquet")
+    pq.write_table(pq.read_table(edits).drop_columns(["target"]), edits)
+    with pytest.raises(DataError, match=r"edit/test-00000-of-00001-d2bc62109ce71a66\.parquet row 0: missing field 'target'"):
+        _load(data=copy)
