@@ -156,6 +156,14 @@ PROTOCOLS: dict[str, Protocol] = {
 DEFAULT_SAMPLING: dict[str, float | int] = {"temperature": 0.8, "top_p": 0.95, "max_tokens": 2048}
 """Settings of a run without a protocol."""
 
+ECCO_DECODING: dict[str, float | int] = {
+    "temperature": 0.4,
+    "top_p": 1.0,
+    "max_tokens": 1024,
+    "refine_temperature": 0.4,
+}
+"""ECCO's decoding (App. B, inference.py): what ECCO's methods use without a protocol too."""
+
 
 def get_protocol(name: str) -> Protocol:
     if name not in PROTOCOLS:
@@ -170,15 +178,21 @@ def protocol_of(config: Mapping[str, object]) -> Protocol | None:
 
 
 def run_settings(
-    protocol: Protocol | None, benchmark: str, explicit: Mapping[str, object]
+    protocol: Protocol | None,
+    benchmark: str,
+    explicit: Mapping[str, object],
+    method_family: str = "perfcodegen",
 ) -> dict[str, object]:
-    """RunConfig fields: what the user gave explicitly, else the protocol's, else defaults.
+    """RunConfig fields: what the user gave explicitly, else the protocol's, else defaults
+    (ECCO's decoding for ECCO's methods).
 
     ``explicit`` holds only options the user set (None values are ignored). Loader options
     are merged, the user's winning key by key.
     """
     given = {key: value for key, value in explicit.items() if value is not None}
-    settings: dict[str, object] = dict(DEFAULT_SAMPLING)
+    settings: dict[str, object] = dict(
+        ECCO_DECODING if method_family == "ecco" else DEFAULT_SAMPLING
+    )
     if protocol is not None:
         settings.update(
             temperature=protocol.temperature,

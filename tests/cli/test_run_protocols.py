@@ -96,6 +96,7 @@ def test_explicit_options_win_over_the_protocol(
 def test_ecco_protocol_decodes_every_turn_at_0_4(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    pytest.importorskip("pyarrow", reason="the hub layout needs the `hub` extra")
     hub = build_ecco_hub(tmp_path / "hub")
 
     def script(request: dict[str, Any]) -> str:
@@ -124,6 +125,8 @@ def test_run_settings_precedence_and_unknown_names() -> None:
     plain = run_settings(None, "mbpp", {"temperature": None, "load_options": {}})
     assert (plain["temperature"], plain["top_p"], plain["max_tokens"]) == (0.8, 0.95, 2048)
     assert "protocol" not in plain
+    ecco = run_settings(None, "ecco", {"max_tokens": 512}, method_family="ecco")
+    assert (ecco["temperature"], ecco["max_tokens"], ecco["refine_temperature"]) == (0.4, 512, 0.4)
     paper = run_settings(get_protocol("perfcodegen-paper"), "humaneval", {"load_options": {}})
     assert paper["variant"] == "base-inputs" and paper["temperature"] == 0.7
     with pytest.raises(UnknownNameError, match="protocol"):
@@ -142,6 +145,7 @@ def test_base_model_through_the_completions_endpoint(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """ECCO's Table 6 base models: a raw prompt to /v1/completions, no chat turns."""
+    pytest.importorskip("pyarrow", reason="the hub layout needs the `hub` extra")
     hub = build_ecco_hub(tmp_path / "hub")
     with ScriptedServer(lambda _request: REVERSE) as server:
         out = tmp_path / "run"

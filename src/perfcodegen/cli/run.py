@@ -124,6 +124,7 @@ def run(
 ) -> None:
     """Run a method on a benchmark; rerunning the same command resumes and costs nothing twice."""
     from perfcodegen import api
+    from perfcodegen.methods.base import get_method_info
     from perfcodegen.protocols import get_protocol, run_settings
     from perfcodegen.report.summary import print_run_report
 
@@ -141,6 +142,7 @@ def run(
             "system_prompt": system_prompt,
             "max_references": max_references,
         },
+        get_method_info(method).family,
     )
     if max_references == 0:
         settings["max_references"] = None
