@@ -70,3 +70,12 @@ def test_sanitized_protocols_leave_out_problems_without_a_passing_reference(
     # P4's reference never passed (no reference time): Table IV's sanitized set drops it.
     assert paper_report["best_k"][0]["base"]["problems"] == 3
     assert any("1 problem(s) without a reference" in n for n in paper_report["notes"])
+
+
+def test_compare_names_each_runs_protocol(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    paper = write_run(tmp_path / "paper", perfcodegen_outcomes(), protocol="perfcodegen-paper")
+    code = write_run(tmp_path / "code", perfcodegen_outcomes(), protocol="perfcodegen-code")
+    assert main(["compare", str(paper), str(code), "--json", "--k", "1"]) == 0
+    notes = json.loads(capsys.readouterr().out)["notes"]
+    assert any(n.startswith("paper: Protocol perfcodegen-paper") for n in notes)
+    assert any(n.startswith("code: Protocol perfcodegen-code") for n in notes)

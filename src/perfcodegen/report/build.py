@@ -387,6 +387,11 @@ def build_compare_report(
         "z: pooled two-proportion z-test against the first run (negative: this run is "
         f"better); CI: {resamples}-resample percentile bootstrap over problems, 95%."
     )
+    from perfcodegen.protocols import protocol_of
+
+    for run in runs:
+        if (protocol := protocol_of(run.config)) is not None:
+            notes.append(f"{run.name}: {protocol.describe()}")
     ecco = _ecco_entries(runs)
     if any(e.edit for e in ecco):
         notes.append(EDIT_NOTE)
