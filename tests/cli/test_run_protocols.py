@@ -168,3 +168,31 @@ def test_base_model_through_the_completions_endpoint(
     assert request.body["temperature"] == 0.4 and request.body["max_tokens"] == 1024
     report = json.loads(capsys.readouterr().out)
     assert report[0]["edit"]["pass_at_1_pct"] == 100.0
+
+
+def test_fastest_and_slowest_code_never_replace_the_dataset_spectrum(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two reference programs are not a spectrum: runtime% stays on generate_eval's figures."""
+    pq = pytest.importorskip("pyarrow.parquet", reason="the hub layout needs the `hub` extra")
+    hub = build_ecco_hub(tmp_path / "hub")
+    (shard,) = (hub / "generate").glob("test-*.parquet")
+    rows = pq.read_table(shard).to_pylist()
+    for row in rows:
+        row["fastest_code"] = "input()\nprint(sum(map(int, input().split())))\n"
+        row["slowest_code"] = "input()\nprint(sum([int(x) for x in input().split()]))\n"
+    import pyarrow as pa
+
+    pq.write_table(pa.Table.from_pylist(rows), shard)
+    summing = "```python\ninput()\nprint(sum(map(int, input().split())))\n```"
+    with ScriptedServer(lambda _request: summing) as server:
+        _run(
+            server, tmp_path, "ecco", "--data", str(hub), "--protocol", "ecco-paper",
+            "--method", "instruct", "--paradigm", "nl2code", "-k", "1",
+            "--problems", "generate/p00001",
+        )
+    (report,) = json.loads(capsys.readouterr().out)
+    generation = report["generation"]
+    # Every human figure (0.1 s to 0.5 s) is slower than this program's mean time per test.
+    assert generation["passed"] == 1 and generation["runtime_pct"] == 100.0
+    assert generation["dataset_spectrum_problems"] == 1
