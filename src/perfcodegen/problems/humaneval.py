@@ -225,14 +225,18 @@ def _plus_tasks(variant: str, data: Path | None) -> tuple[list[evalplus.EvalPlus
     return evalplus.tasks_from_rows(rows, PLUS_HUB_ID), key
 
 
-def load_plus(variant: str, data: Path | None, cache_dir: Path | None) -> list[Problem]:
+def load_plus(
+    variant: str, data: Path | None, cache_dir: Path | None, isolation: str = "full"
+) -> list[Problem]:
     if variant == BASE_INPUTS:
         tasks, key = _plus_tasks("plus", data)
         tasks = [dataclasses.replace(task, plus_inputs=[]) for task in tasks]
         key = f"base-inputs-{key}"
     else:
         tasks, key = _plus_tasks(variant, data)
-    outputs = evalplus.expected_outputs(tasks, data_key=f"humaneval-{key}", cache_dir=cache_dir)
+    outputs = evalplus.expected_outputs(
+        tasks, data_key=f"humaneval-{key}", cache_dir=cache_dir, isolation=isolation
+    )
     problems = []
     for task in tasks:
         find_zero = task.entry_point == "find_zero"
@@ -271,7 +275,8 @@ def load_humaneval(options: LoadOptions) -> list[Problem]:
     if variant == "base":
         return load_base(options.data)
     cache = options.extra.get("cache_dir")
-    return load_plus(variant, options.data, Path(cache) if cache else None)
+    isolation = options.extra.get("isolation", "full")
+    return load_plus(variant, options.data, Path(cache) if cache else None, isolation)
 
 
 INFO = register(

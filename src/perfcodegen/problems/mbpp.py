@@ -292,7 +292,9 @@ def _plus_statement(prompt: str) -> str:
     return "\n".join(lines).strip() or body
 
 
-def load_plus(split: str, data: Path | None, cache_dir: Path | None) -> list[Problem]:
+def load_plus(
+    split: str, data: Path | None, cache_dir: Path | None, isolation: str = "full"
+) -> list[Problem]:
     if data is not None:
         path = resolve_data(data, (PLUS_FILE,))
         tasks = evalplus.read_tasks(path, convert_inputs)
@@ -304,7 +306,11 @@ def load_plus(split: str, data: Path | None, cache_dir: Path | None) -> list[Pro
         key = evalplus.data_hash(f"{PLUS_HUB_ID}@{PLUS_HUB_REVISION}".encode())
     wanted = [t for t in tasks if split == "all" or split_of(_number(t.task_id)) == split]
     outputs = evalplus.expected_outputs(
-        wanted, data_key=f"mbpp-{key}", cache_dir=cache_dir, not_none_entry_points=_NOT_NONE
+        wanted,
+        data_key=f"mbpp-{key}",
+        cache_dir=cache_dir,
+        not_none_entry_points=_NOT_NONE,
+        isolation=isolation,
     )
     problems = []
     for task in wanted:
@@ -347,7 +353,8 @@ def load_mbpp(options: LoadOptions) -> list[Problem]:
         split = options.split or "all"
         if split not in PLUS_SPLITS:
             raise UnknownNameError("mbpp+ split", split, PLUS_SPLITS)
-        return load_plus(split, options.data, Path(cache) if cache else None)
+        isolation = options.extra.get("isolation", "full")
+        return load_plus(split, options.data, Path(cache) if cache else None, isolation)
     split = options.split or "test"
     if split not in SPLITS:
         raise UnknownNameError("mbpp split", split, SPLITS)
