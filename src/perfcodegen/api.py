@@ -30,6 +30,7 @@ from perfcodegen.methods.judging import JudgeService
 from perfcodegen.methods.registry import get_method_info
 from perfcodegen.pipeline import ProgressHook, RunSummary, load_problems, run_method, select
 from perfcodegen.problems.model import Problem
+from perfcodegen.protocols import get_protocol, run_settings
 from perfcodegen.solutions import REFERENCE, SolutionSet
 from perfcodegen.store import RunStore
 from perfcodegen.store.provenance import machine_details
@@ -165,12 +166,25 @@ def settings_to_config(benchmark: str, settings: dict[str, Any]) -> tuple[RunCon
         raise PerfCodegenError(f"unknown setting(s): {', '.join(unknown)}")
     values = {k: v for k, v in settings.items() if k in run_fields}
     values.setdefault("name", "")
+    values.update(_protocol_settings(benchmark, values))
     config = RunConfig(benchmark=benchmark, **values)
     runtime = {k: v for k, v in settings.items() if k in option_fields}
     out = Path(runtime.pop("out", None) or default_run_dir(config))
     if not config.name:
         config = config.with_overrides(name=out.name)
     return config, RuntimeOptions(out=out, **runtime)
+
+
+PROTOCOL_KEYS = ("split", "variant", "load_options", "temperature", "top_p", "max_tokens",
+                 "system_prompt", "max_references")  # fmt: skip
+
+
+def _protocol_settings(benchmark: str, values: dict[str, Any]) -> dict[str, Any]:
+    """What `protocol` (if any) and the method's family set, under what the caller gave."""
+    name = values.get("protocol")
+    family = get_method_info(str(values.get("method", "perfcodegen"))).family
+    explicit = {key: values.get(key) for key in PROTOCOL_KEYS}
+    return run_settings(get_protocol(name) if name else None, benchmark, explicit, family)
 
 
 def _with_solutions(

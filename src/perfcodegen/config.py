@@ -43,11 +43,20 @@ class RunConfig(BaseModel):
     top_p: float = 0.95
     max_tokens: int = 2048
     seed: int | None = None
+    protocol: str | None = None
+    """A named reproduction protocol (perfcodegen.protocols); reports score with its definitions."""
+    system_prompt: str | None = None
+    """A system turn put before every conversation that has none."""
+    refine_temperature: float | None = None
+    """Temperature of turns a method decodes greedily by default (None: greedy)."""
 
     feedback_tests: Literal["all", "public"] = "all"
     """Which tests the model may see in feedback (final correctness always uses all tests)."""
     correctness_feedback: Literal["reflect", "direct", "none"] = "reflect"
     """PerfCodeGen correctness phase: reflect-and-plan then refine (paper), direct, or off."""
+    correctness_prompts: Literal["paper", "by-failure"] = "paper"
+    """The paper's one correctness prompt (test and error), or the released code's three, chosen
+    by failure type (wrong answer: the test; crash: test and error; syntax error or timeout)."""
     ecco_fix: bool = False
     """Keep only problems whose input program is almost correct (passes public, fails private
     tests): ECCO-FIX, Table 7. Needs the edit paradigm."""
@@ -74,8 +83,8 @@ class RunConfig(BaseModel):
     """How final figures are taken; 'none': verdicts only, nothing is timed."""
     repeats: int = 12
     memory: bool = False
-    max_references: int = 10
-    """At most this many reference (human) solutions are timed per problem."""
+    max_references: int | None = 10
+    """At most this many reference (human) solutions are timed per problem (None: all)."""
 
     def with_overrides(self, **changes: object) -> RunConfig:
         return self.model_copy(update=changes)

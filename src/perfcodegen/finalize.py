@@ -111,13 +111,15 @@ async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
 def _spectrum(
     session: ProblemSession, references: list[str], cost: Callable[[str | None], Measured]
 ) -> tuple[list[float] | None, list[float] | None, str | None]:
-    """ECCO's spectrum of human solutions: re-measured here when they are available."""
+    """ECCO's spectrum of human solutions: re-measured here when the problem carries the
+    solutions themselves (loader flag ``spectrum_references``), else the dataset's figures.
+    A few reference programs (e.g. `fastest_code`) are not a spectrum and never replace it."""
     problem = session.problem
     if session.config.benchmark != "ecco" or session.config.paradigm != "nl2code":
         return None, None, None
     measured = [cost(s) for s in references]
     times = [t.cost for t in measured if t.cost is not None]
-    if len(times) >= 2:
+    if problem.metadata.extra.get("spectrum_references") and len(times) >= 2:
         memories = [float(t.memory_kb) for t in measured if t.memory_kb is not None]
         return times, memories or None, "measured"
     recorded = problem.metadata.extra.get("spectrum") or {}

@@ -134,7 +134,7 @@ def test_unpaired_test_file_is_an_error(tmp_path: Path) -> None:
 
 
 def test_missing_split_and_bad_names(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=r"no edit/train\.jsonl"):
+    with pytest.raises(DataError, match=r"no edit/train split"):
         _load(split="train")
     with pytest.raises(UnknownNameError, match="variant"):
         _load(variant="nl2code")

@@ -2,7 +2,8 @@
 
 The server speaks real HTTP on 127.0.0.1 (an ephemeral port) in a background thread, so the
 code under test goes through the real ``openai`` client. It implements
-``POST /v1/chat/completions`` (non-streaming) and ``GET /v1/models``.
+``POST /v1/chat/completions`` and ``POST /v1/completions`` (a raw ``prompt``, for base
+models; both non-streaming) and ``GET /v1/models``.
 
 A script is a callable ``(request_json) -> Reply`` where a reply is the answer text, a
 ``ScriptedError`` (an HTTP error status), ``DROP`` (close the connection without answering)
@@ -243,7 +244,7 @@ class _Handler(BaseHTTPRequestHandler):
         state._record(
             RecordedRequest(self.path, body, {k.lower(): v for k, v in self.headers.items()})
         )
-        if not self.path.rstrip("/").endswith("/chat/completions"):
+        if not self.path.rstrip("/").endswith("/completions"):
             self._send_error(ScriptedError(404, f"no route {self.path}"))
             return
         state._enter()
@@ -280,7 +281,28 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_bytes(200, reply.text.encode())
             return
         prompt_text = " ".join(str(m.get("content", "")) for m in body.get("messages", []))
+        if "prompt" in body:
+            prompt_text = str(body["prompt"])
         prompt_tokens, completion_tokens = count_tokens(prompt_text), count_tokens(reply)
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
+        if "prompt" in body:  # legacy completions endpoint
+            choice = {"index": 0, "text": reply, "logprobs": None, "finish_reason": state.finish_reason}
+            self._send_json(
+                200,
+                {
+                    "id": f"cmpl-scripted-{len(state.requests)}",
+                    "object": "text_completion",
+                    "created": int(time.time()),
+                    "model": model,
+                    "choices": [choice],
+                    "usage": usage,
+                },
+            )
+            return
         self._send_json(
             200,
             {

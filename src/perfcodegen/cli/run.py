@@ -15,6 +15,7 @@ from perfcodegen.cli._app import app, console, err_console, parse_options, print
 from perfcodegen.cli._options import (
     BenchmarkArg,
     DataOpt,
+    DetailsOpt,
     DifficultyOpt,
     IsolationOpt,
     JsonOpt,
@@ -25,6 +26,10 @@ from perfcodegen.cli._options import (
     ProblemsOpt,
     RepeatsOpt,
     SplitOpt,
+    StrictTypesOpt,
+    TimeLimitFactorOpt,
+    TimeLimitFloorOpt,
+    TimingTestsOpt,
     VariantOpt,
     WorkersOpt,
     split_ids,
@@ -75,9 +80,32 @@ def run(
     api_key: Annotated[
         str | None, typer.Option(help="API key (default: OPENAI_API_KEY); never saved in the run.")
     ] = None,
-    temperature: Annotated[float, typer.Option(min=0.0, help="Sampling temperature for samples.")] = 0.8,
-    top_p: Annotated[float, typer.Option(min=0.0, max=1.0, help="Nucleus sampling top_p.")] = 0.95,
-    max_tokens: Annotated[int, typer.Option(min=1, help="Max tokens per reply.")] = 2048,
+    temperature: Annotated[
+        float | None,
+        typer.Option(min=0.0, help="Sampling temperature (default: the protocol's, else 0.8)."),
+    ] = None,
+    top_p: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Nucleus top_p (default: the protocol's, else 0.95)."),
+    ] = None,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(min=1, help="Max tokens per reply (default: the protocol's, else 2048)."),
+    ] = None,
+    protocol: Annotated[
+        str | None,
+        typer.Option(
+            help="Reproduction protocol: perfcodegen-paper, perfcodegen-code, ecco-paper, "
+            "ecco-code (see docs/reproducing.md)."
+        ),
+    ] = None,
+    system_prompt: Annotated[
+        str | None, typer.Option(help="System turn before every conversation (default: protocol's).")
+    ] = None,
+    max_references: Annotated[
+        int | None,
+        typer.Option(min=0, help="Reference solutions timed per problem (default 10; 0: all of them)."),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Sampling seed passed to the server.")] = None,
     feedback_tests: Annotated[
         str, typer.Option(help="Tests the model may see: all or public.")
@@ -97,6 +125,11 @@ def run(
     measure: MeasureOpt = "paired",
     repeats: RepeatsOpt = 12,
     memory: MemoryOpt = False,
+    details: DetailsOpt = False,
+    strict_types: StrictTypesOpt = False,
+    timing_tests: TimingTestsOpt = "base",
+    time_limit_floor: TimeLimitFloorOpt = 4.0,
+    time_limit_factor: TimeLimitFactorOpt = 4.0,
     workers: WorkersOpt = None,
     isolation: IsolationOpt = "full",
     max_connections: Annotated[int, typer.Option(min=1, help="Concurrent model requests.")] = 16,
@@ -107,17 +140,33 @@ def run(
 ) -> None:
     """Run a method on a benchmark; rerunning the same command resumes and costs nothing twice."""
     from perfcodegen import api
+    from perfcodegen.methods.registry import get_method_info
+    from perfcodegen.protocols import get_protocol, run_settings
     from perfcodegen.report.summary import print_run_report
 
     name = out.name if out else f"{benchmark}-{method}-{model.replace('/', '_')}"
+    settings = run_settings(
+        get_protocol(protocol) if protocol else None,
+        benchmark,
+        {
+            "split": split,
+            "variant": variant,
+            "load_options": parse_options(option),
+            "temperature": temperature,
+            "top_p": top_p,
+            "max_tokens": max_tokens,
+            "system_prompt": system_prompt,
+            "max_references": max_references,
+        },
+        get_method_info(method).family,
+    )
+    if max_references == 0:
+        settings["max_references"] = None
     config = RunConfig(
         name=name,
         benchmark=benchmark,
-        split=split,
-        variant=variant,
         data=str(data) if data else None,
         difficulty=difficulty,
-        load_options=parse_options(option),
         problems=split_ids(problems),
         limit=limit,
         model=model,
@@ -126,9 +175,6 @@ def run(
         method=method,
         paradigm=paradigm,  # type: ignore[arg-type]
         k=k,
-        temperature=temperature,
-        top_p=top_p,
-        max_tokens=max_tokens,
         seed=seed,
         feedback_tests=feedback_tests,  # type: ignore[arg-type]
         correctness_feedback=correctness_feedback,  # type: ignore[arg-type]
@@ -138,6 +184,12 @@ def run(
         measure=measure,  # type: ignore[arg-type]
         repeats=repeats,
         memory=memory,
+        details=details,
+        strict_types=strict_types,
+        timing_tests=timing_tests,  # type: ignore[arg-type]
+        time_limit_floor_s=time_limit_floor,
+        time_limit_factor=time_limit_factor,
+        **settings,  # type: ignore[arg-type]
     )
     options = RuntimeOptions(
         out=out or Path("runs") / name,
@@ -150,13 +202,13 @@ def run(
     )
     chosen = select_problems(config)
     ids = [problem.id for problem in chosen]
-    settings = config.model_dump(mode="json")
+    saved = config.model_dump(mode="json")
     run_dir = options.out
     progress = RunProgress(
         console,
         run_dir,
         total=None if config.ecco_fix else len(chosen),  # --ecco-fix filters them later
-        done_before=finished_problems(run_dir, ids, settings),
+        done_before=finished_problems(run_dir, ids, saved),
         enabled=not as_json,
     )
     try:
@@ -165,7 +217,7 @@ def run(
                 api.run_config(config, options, problems=chosen, progress=progress)
             )
     except KeyboardInterrupt:
-        kept = finished_problems(run_dir, ids, settings)
+        kept = finished_problems(run_dir, ids, saved)
         raise Interrupted(
             f"{kept} of {len(ids)} problems finished and kept in {run_dir}; "
             "rerun the same command to resume"

@@ -3,7 +3,8 @@
 ``hf/<base>+<adapter folder>`` loads the base model with a LoRA adapter from
 `perfcodegen finetune train` (peft, extra ``finetune``; see finetune/adapters.py).
 
-The chat template of the model formats the conversation; generation runs in a worker thread,
+The chat template of the model formats the conversation (``hf-base/...``: a raw prompt, for
+base models without one); generation runs in a worker thread,
 one request at a time (a lock), so the event loop stays free for the judge.
 """
 
@@ -17,16 +18,18 @@ from typing import Any
 from perfcodegen.errors import require
 from perfcodegen.finetune.adapters import attach_adapter, parse_adapted_model
 from perfcodegen.llm.model import ChatMessage, GenerateConfig, ModelOutput, RequestContext, Usage
+from perfcodegen.llm.raw_prompt import raw_prompt
 
 
 class HFProvider:
     """A local model through ``transformers``, loaded on first use."""
 
-    def __init__(self, model: str, *, device_map: str = "auto") -> None:
+    def __init__(self, model: str, *, device_map: str = "auto", raw_prompts: bool = False) -> None:
         self._transformers: Any = require("transformers", "hf")
         self._torch: Any = require("torch", "hf")
         self.model = model
         self._spec = parse_adapted_model(model)
+        self.raw_prompts = raw_prompts
         self._device_map = device_map
         self._tokenizer: Any = None
         self._model: Any = None
@@ -34,7 +37,7 @@ class HFProvider:
 
     @property
     def name(self) -> str:
-        return f"hf/{self.model}"
+        return f"{'hf-base' if self.raw_prompts else 'hf'}/{self.model}"
 
     async def generate(
         self, messages: list[ChatMessage], config: GenerateConfig, context: RequestContext
@@ -55,12 +58,16 @@ class HFProvider:
         with self._lock:
             self._load()
             tokenizer, model = self._tokenizer, self._model
-            input_ids = tokenizer.apply_chat_template(
-                [{"role": m.role, "content": m.content} for m in messages],
-                add_generation_prompt=True,
-                return_tensors="pt",
-                return_dict=False,  # transformers 5 returns a dict by default
-            ).to(model.device)
+            if self.raw_prompts:
+                input_ids = tokenizer(raw_prompt(messages), return_tensors="pt").input_ids
+            else:
+                input_ids = tokenizer.apply_chat_template(
+                    [{"role": m.role, "content": m.content} for m in messages],
+                    add_generation_prompt=True,
+                    return_tensors="pt",
+                    return_dict=False,  # transformers 5 returns a dict by default
+                )
+            input_ids = input_ids.to(model.device)
             if config.seed is not None:
                 self._transformers.set_seed(config.seed)
             sampling = config.temperature > 0

@@ -1,6 +1,8 @@
 """Any OpenAI-compatible chat server through the official ``openai`` client.
 
 Covers OpenAI itself, ``vllm serve``, SGLang, Ollama, llama.cpp's server and hosted APIs.
+``endpoint="completions"`` (model spec ``completions/<model>``) sends a raw prompt to
+``/v1/completions`` instead, for base models that have no chat template.
 Concurrency is bounded by a semaphore; retries (tenacity, exponential backoff with jitter)
 cover rate limits, server errors, timeouts and dropped connections. Requests the server
 rejects (400, 401, 404, ...) are not retried: they become a clear ``ModelCallError``.
@@ -20,7 +22,7 @@ import os
 import random
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import openai
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -28,6 +30,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.llm.base import ModelCallError
 from perfcodegen.llm.model import ChatMessage, GenerateConfig, ModelOutput, RequestContext, Usage
+from perfcodegen.llm.raw_prompt import raw_prompt
 
 PLACEHOLDER_API_KEY = "EMPTY"
 """Sent to local servers that need no key (the openai client insists on one)."""
@@ -102,6 +105,7 @@ class OpenAIProvider:
         max_connections: int = 32,
         timeout_s: float = 600.0,
         retry: RetryPolicy | None = None,
+        endpoint: Literal["chat", "completions"] = "chat",
     ) -> None:
         if max_connections < 1:
             raise PerfCodegenError(f"max_connections must be at least 1, got {max_connections}")
@@ -116,6 +120,7 @@ class OpenAIProvider:
             _check_url(base_url)
         self.model = model
         self.provider = provider
+        self.endpoint = endpoint
         self._client = openai.AsyncOpenAI(
             api_key=api_key or PLACEHOLDER_API_KEY,
             base_url=base_url,
@@ -224,6 +229,8 @@ class OpenAIProvider:
             params["seed"] = config.seed
         if config.stop:
             params["stop"] = list(config.stop)
+        if self.endpoint == "completions":
+            return await self._complete_once(messages, params)
         async with self._slots:
             started = time.perf_counter()
             response = await self._client.chat.completions.create(
@@ -260,6 +267,30 @@ class OpenAIProvider:
                 f"is not a chat completion ({type(response).__name__}: {shown}); is it an "
                 "OpenAI-compatible /v1 endpoint?"
             ) from exc
+
+    async def _complete_once(
+        self, messages: list[ChatMessage], params: dict[str, Any]
+    ) -> ModelOutput:
+        """One ``/v1/completions`` request with the conversation as a raw prompt."""
+        async with self._slots:
+            started = time.perf_counter()
+            response = await self._client.completions.create(
+                model=self.model, prompt=raw_prompt(messages), **params
+            )
+            latency = time.perf_counter() - started
+        if not response.choices:
+            raise ModelCallError(f"{self.name}: the server returned no choices")
+        choice = response.choices[0]
+        usage = response.usage
+        return ModelOutput(
+            text=choice.text or "",
+            usage=Usage(
+                prompt_tokens=usage.prompt_tokens if usage else 0,
+                completion_tokens=usage.completion_tokens if usage else 0,
+            ),
+            latency_s=latency,
+            finish_reason=choice.finish_reason,
+        )
 
     def _describe(self, exc: openai.APIStatusError, *, transient: bool) -> ModelCallError:
         status = exc.status_code

@@ -15,7 +15,12 @@ LOCAL_SERVER_URLS = {
 }
 """Default endpoints of the convenience providers (``--base-url`` overrides them)."""
 
-PROVIDERS = ("openai", "ollama", "vllm-server", "vllm", "hf", "replay", "mock")
+PROVIDERS = (
+    "openai", "completions", "ollama", "vllm-server", "vllm", "vllm-base", "hf", "hf-base", "replay",
+    "mock",
+)
+"""``completions``, ``vllm-base`` and ``hf-base`` serve base models: raw prompts, no chat
+template (``completions`` through an OpenAI-compatible server's /v1/completions)."""
 
 
 def get_model(
@@ -34,7 +39,7 @@ def get_model(
     """
     provider_name, model = split_spec(spec)
     provider: ModelProvider
-    if provider_name in ("openai", *LOCAL_SERVER_URLS):
+    if provider_name in ("openai", "completions", *LOCAL_SERVER_URLS):
         from perfcodegen.llm.openai_provider import PLACEHOLDER_API_KEY, OpenAIProvider
 
         local_url = LOCAL_SERVER_URLS.get(provider_name)
@@ -45,15 +50,16 @@ def get_model(
             api_key=api_key or (PLACEHOLDER_API_KEY if local_url else None),
             max_connections=max_connections,
             timeout_s=timeout_s,
+            endpoint="completions" if provider_name == "completions" else "chat",
         )
-    elif provider_name == "vllm":
+    elif provider_name in ("vllm", "vllm-base"):
         from perfcodegen.llm.vllm_provider import VLLMProvider
 
-        provider = VLLMProvider(model)
-    elif provider_name == "hf":
+        provider = VLLMProvider(model, raw_prompts=provider_name == "vllm-base")
+    elif provider_name in ("hf", "hf-base"):
         from perfcodegen.llm.hf_provider import HFProvider
 
-        provider = HFProvider(model)
+        provider = HFProvider(model, raw_prompts=provider_name == "hf-base")
     elif provider_name == "mock":
         from perfcodegen.llm.mock import MockModel
 

@@ -3,6 +3,7 @@
 ``vllm/<base>+<adapter folder>`` serves the base with LoRA enabled and sends every request
 with a ``LoRARequest`` for the adapter (written against vLLM's documented API; not run here).
 
+``vllm-base/...`` sends raw prompts through ``LLM.generate`` (base models, no chat template).
 Concurrent ``generate()`` calls are queued and flushed together as one ``LLM.chat`` batch per
 distinct set of sampling parameters, run in a worker thread so the event loop keeps going
 (the judge keeps judging while the GPU generates).
@@ -18,6 +19,7 @@ from typing import Any
 from perfcodegen.errors import require
 from perfcodegen.finetune.adapters import parse_adapted_model
 from perfcodegen.llm.model import ChatMessage, GenerateConfig, ModelOutput, RequestContext, Usage
+from perfcodegen.llm.raw_prompt import raw_prompt
 
 
 @dataclass
@@ -30,11 +32,18 @@ class _Pending:
 class VLLMProvider:
     """A local model served by vLLM's offline ``LLM`` engine, loaded on first use."""
 
-    def __init__(self, model: str, *, engine_options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        engine_options: dict[str, Any] | None = None,
+        raw_prompts: bool = False,
+    ) -> None:
         """``engine_options`` go to ``vllm.LLM`` (e.g. tensor_parallel_size, max_model_len)."""
         self._vllm: Any = require("vllm", "vllm")
         self.model = model
         self._spec = parse_adapted_model(model)
+        self.raw_prompts = raw_prompts
         self._engine_options = dict(engine_options or {})
         self._lora_request: Any = None
         if self._spec.adapter is not None:
@@ -48,7 +57,7 @@ class VLLMProvider:
 
     @property
     def name(self) -> str:
-        return f"vllm/{self.model}"
+        return f"{'vllm-base' if self.raw_prompts else 'vllm'}/{self.model}"
 
     async def generate(
         self, messages: list[ChatMessage], config: GenerateConfig, context: RequestContext
@@ -93,13 +102,19 @@ class VLLMProvider:
             seed=config.seed,
             stop=list(config.stop) if config.stop else None,
         )
-        conversations = [
-            [{"role": m.role, "content": m.content} for m in item.messages] for item in items
-        ]
         started = time.perf_counter()
-        results = self._llm.chat(
-            conversations, params, use_tqdm=False, lora_request=self._lora_request
-        )
+        if self.raw_prompts:
+            prompts = [raw_prompt(item.messages) for item in items]
+            results = self._llm.generate(
+                prompts, params, use_tqdm=False, lora_request=self._lora_request
+            )
+        else:
+            conversations = [
+                [{"role": m.role, "content": m.content} for m in item.messages] for item in items
+            ]
+            results = self._llm.chat(
+                conversations, params, use_tqdm=False, lora_request=self._lora_request
+            )
         elapsed = time.perf_counter() - started
         outputs = []
         for result in results:

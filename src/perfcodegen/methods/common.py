@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Literal
 
-from perfcodegen.judge.model import ProgramResult
+from perfcodegen.judge.model import ProgramResult, Verdict
 from perfcodegen.methods.feedback import describe_error, failing_test
 from perfcodegen.methods.prompts import render
 from perfcodegen.methods.session import Candidate, Conversation, ProblemSession
@@ -81,5 +81,20 @@ def feedback_turn(
         template,
         testcase=test.describe(session.problem.entry_point),
         error=describe_error(result),
+        failure_kind=failure_kind(result)
+        if session.config.correctness_prompts == "by-failure"
+        else "paper",
     )
     return candidate.conversation.user(text)
+
+
+def failure_kind(result: ProgramResult) -> str:
+    """Which of the released PerfCodeGen code's three correctness prompts fits a failure:
+    'wrong' (a wrong answer: the test only), 'crashed' (the test and the error), 'unparsed'
+    (a syntax error or a timeout: neither)."""
+    failure = result.first_failure
+    verdict = failure.verdict if failure is not None else result.verdict
+    if failure is None or verdict in (Verdict.SYNTAX_ERROR, Verdict.TIMEOUT):
+        return "unparsed"
+    return "wrong" if verdict is Verdict.WRONG_ANSWER else "crashed"
+

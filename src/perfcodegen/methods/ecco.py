@@ -11,7 +11,7 @@ The refinement methods then run `--iterations` rounds (1-4) on each sample's cha
 
 As in ECCO's released code every turn is a fresh single-message chat (the prompts carry the
 program and the feedback), the first sample uses the run's temperature and all later turns
-are greedy. Iteration i's program is a candidate of phase 'refine', round i, child of the
+are greedy, or decode at ``refine_temperature`` when the run sets one (ECCO's protocols: 0.4). Iteration i's program is a candidate of phase 'refine', round i, child of the
 previous one. The final program is the last iteration's output of the first sample's chain,
 whatever its correctness (ECCO scores pass@1 of what the method returns).
 """

@@ -49,11 +49,24 @@ def load_examples(config: RunConfig) -> tuple[Example, ...]:
     variant = config.variant
     if variant is None and config.benchmark == "ecco":
         variant = ECCO_VARIANTS[config.paradigm]
+    extra = dict(config.load_options)
+    if config.benchmark == "ecco":
+        extra["tests"] = "skip"  # demonstrations need programs, not tests
     options = LoadOptions(
-        split=TRAIN_SPLIT, data=Path(config.data) if config.data else None, variant=variant
+        split=TRAIN_SPLIT,
+        data=Path(config.data) if config.data else None,
+        variant=variant,
+        extra=extra,
     )
     problems = load_benchmark(config.benchmark, options)
     examples = tuple(e for p in problems if (e := to_example(p, config.paradigm)) is not None)
+    if problems and not examples and config.paradigm == "nl2code":
+        raise DataError(
+            f"few-shot: none of the {len(problems)} train problems of {config.benchmark!r} has a "
+            "solution program to show (ECCO's generate config lacks `fastest_code`, a column its "
+            "released code marks as not yet on the hub). Use --paradigm edit, another method, or "
+            "--data with a generate/train split that has `fastest_code`"
+        )
     origins = {e.origin for e in examples}
     if len(origins) < config.few_shot + 1:
         raise DataError(

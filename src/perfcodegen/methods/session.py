@@ -53,6 +53,13 @@ class Conversation:
         return self.messages[-1].content if self.messages else ""
 
 
+def with_system_prompt(conversation: Conversation, system_prompt: str | None) -> Conversation:
+    """The run's system prompt (protocols, --system-prompt) before a conversation without one."""
+    if not system_prompt or any(m.role == "system" for m in conversation.messages):
+        return conversation
+    return conversation.system(system_prompt)
+
+
 @dataclass
 class Candidate:
     """A program a method produced, with the conversation that produced it."""
@@ -115,8 +122,10 @@ class ProblemSession:
         if recorded is not None and recorded.messages == list(conversation.messages):
             return recorded.output  # a reply is reused only for the very same messages
         provider = self.model if purpose == "sample" else self.refine_model
+        conversation = with_system_prompt(conversation, self.config.system_prompt)
+        greedy_temperature = self.config.refine_temperature or 0.0
         params = GenerateConfig(
-            temperature=0.0 if greedy else self.config.temperature,
+            temperature=greedy_temperature if greedy else self.config.temperature,
             top_p=1.0 if greedy else self.config.top_p,
             max_tokens=self.config.max_tokens,
             # One fixed seed for all k samples would make a server return k equal answers.

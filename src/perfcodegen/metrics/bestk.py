@@ -8,6 +8,12 @@ One run gives two views of the same problems:
   fastest correct refinement (any phase other than 'sample'/'correctness') when one exists,
   even if an unrefined program was faster; else the fastest correct program of C_correct;
   else the problem is unsolved.
+
+The released code (evaluate_prompt.py) differs, and `Selection`/`speedup_over_ratios` offer its
+choices by name (see perfcodegen.protocols): per sample it takes the last refinement round if
+that is correct, else the sample's C_correct program, then the fastest over the first k
+samples; it may drop samples more than 100x faster than the reference; and its Speedup is the
+mean over problems of reference time / final time.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from perfcodegen.errors import PerfCodegenError
 from perfcodegen.metrics.correctness import pass_at_k
 from perfcodegen.metrics.records import SAMPLE_PHASE, CandidateOutcome, ProblemOutcome
 from perfcodegen.metrics.stats import percent
+from perfcodegen.protocols import Selection
 
 DEFAULT_KS = (1, 8, 20)
 OPT_FACTOR = 0.9
@@ -79,6 +86,8 @@ class BestKMetrics:
     """Eq. 4: sum of reference times / sum of final-program times (a ratio of sums)."""
     speedup_problems: int
     pass_at_k_pct: float | None = None
+    speedup_mean_of_ratios: float | None = None
+    """The released code's Speedup: mean over timed problems of reference / final time."""
 
     def with_pass_at_k(self, value: float | None) -> BestKMetrics:
         return replace(self, pass_at_k_pct=value)
@@ -105,8 +114,30 @@ def _fastest(candidates: Iterable[CandidateOutcome]) -> CandidateOutcome | None:
     )
 
 
-def final_program(outcome: ProblemOutcome, k: int, view: View) -> CandidateOutcome | None:
-    """The program a view reports for a problem at budget k (None: unsolved)."""
+def final_program(
+    outcome: ProblemOutcome,
+    k: int,
+    view: View,
+    selection: Selection = "fastest-refinement",
+    drop_over: float | None = None,
+) -> CandidateOutcome | None:
+    """The program a view reports for a problem at budget k (None: unsolved).
+
+    ``drop_over``: ignore programs more than this many times faster than the reference.
+    """
+    if drop_over is not None and outcome.reference_time_s:
+        reference = outcome.reference_time_s
+        outcome = outcome.model_copy(
+            update={
+                "candidates": [
+                    c for c in outcome.candidates
+                    if c.time_s is None or c.time_s <= 0 or reference / c.time_s <= drop_over
+                ]
+            }
+        )
+    if selection == "last-round-per-sample":
+        picks = (_released_pick(outcome, index, view) for index in range(k))
+        return _fastest(p for p in picks if p is not None)
     correct = [c for c in outcome.candidates if c.sample_index < k and c.correct]
     if view is View.BASE:
         return _fastest(c for c in correct if c.phase == SAMPLE_PHASE)
@@ -114,8 +145,29 @@ def final_program(outcome: ProblemOutcome, k: int, view: View) -> CandidateOutco
     return _fastest(refined) if refined else _fastest(correct)
 
 
-def score_problem(outcome: ProblemOutcome, k: int, view: View) -> ProblemScore:
-    final = final_program(outcome, k, view)
+def _released_pick(outcome: ProblemOutcome, index: int, view: View) -> CandidateOutcome | None:
+    """One sample's program under the released rule: its last refinement round when correct,
+    else its C_correct program (the sample, or its correctness fix); Base: the sample."""
+    own = [c for c in outcome.candidates if c.sample_index == index]
+    if view is View.BASE:
+        return next((c for c in own if c.phase == SAMPLE_PHASE and c.correct), None)
+    refinements = [c for c in own if c.is_refinement]
+    if refinements:
+        last = max(reversed(refinements), key=lambda c: c.round)
+        if last.correct:
+            return last
+    c_correct = [c for c in own if not c.is_refinement and c.correct]
+    return c_correct[-1] if c_correct else None
+
+
+def score_problem(
+    outcome: ProblemOutcome,
+    k: int,
+    view: View,
+    selection: Selection = "fastest-refinement",
+    drop_over: float | None = None,
+) -> ProblemScore:
+    final = final_program(outcome, k, view, selection, drop_over)
     return ProblemScore(
         problem_id=outcome.problem_id,
         solved=final is not None,
@@ -148,7 +200,18 @@ def summarize(
         opt_pct=percent(optimized, len(in_scope)),
         speedup=reference_total / final_total if timed and final_total > 0 else None,
         speedup_problems=len(timed),
+        speedup_mean_of_ratios=speedup_over_ratios(timed),
     )
+
+
+def speedup_over_ratios(scores: Iterable[ProblemScore]) -> float | None:
+    """Mean over timed problems of reference time / final time (the released code's Speedup)."""
+    ratios = [
+        s.reference_time_s / s.final_time_s
+        for s in scores
+        if s.timed and s.reference_time_s is not None and s.final_time_s is not None
+    ]
+    return sum(ratios) / len(ratios) if ratios else None
 
 
 def mean_pass_at_k(outcomes: Sequence[ProblemOutcome], k: int) -> float | None:

@@ -3,6 +3,18 @@
 The output program of a problem is ``final_candidate_id`` when the run recorded one, else the
 last candidate recorded (the latest refinement): ECCO scores what the method returns, with no
 oracle choice among candidates.
+
+Runtime% and memory% against ECCO's definitions (docs/reproducing.md has the full list):
+
+- Eq. 3-4 count human programs *strictly* slower (more memory); ECCO's released
+  generate_eval.py counts ties as slower and, through ``if not percentile``, gives 100% to a
+  program slower than every human one. ``PercentileRule`` names both.
+- The program's figure: with a spectrum from the dataset (``generate_eval``), the mean time
+  per test, as generate_eval.py computes it; with a spectrum re-measured here, the total over
+  tests, the same quantity the human programs were measured with.
+- Memory: the judge's peak resident memory of the program, where generate_eval.py averages
+  Judge0's per-test memory; both are KB.
+- Only a program that passes every test is placed on the spectrum (as generate_eval.py).
 """
 
 from __future__ import annotations
@@ -13,6 +25,7 @@ from dataclasses import dataclass
 
 from perfcodegen.metrics.records import CandidateOutcome, ProblemOutcome
 from perfcodegen.metrics.stats import percent
+from perfcodegen.protocols import PercentileRule
 
 DATASET_SPECTRUM = "dataset"
 
@@ -113,6 +126,23 @@ def share_strictly_above(values: Sequence[float], threshold: float) -> float:
     return percent(sum(1 for v in values if v > threshold), len(values))
 
 
+def spectrum_share(values: Sequence[float], figure: float, rule: PercentileRule) -> float:
+    """Percent of the spectrum ``values`` the program at ``figure`` beats, by ``rule``."""
+    if rule == "strictly-slower":
+        return share_strictly_above(values, figure)
+    at_or_above = sum(1 for v in values if v >= figure)
+    # generate_eval.py: index of the first human figure below the program's, in descending
+    # order, over the count; an index of 0 is falsy and becomes 1 (100%).
+    return 100.0 if at_or_above == 0 else percent(at_or_above, len(values))
+
+
+def program_time(output: CandidateOutcome, spectrum_source: str | None) -> float | None:
+    """The figure placed on the spectrum: per-test mean against dataset figures, else total."""
+    if spectrum_source == DATASET_SPECTRUM and output.per_test_s:
+        return statistics.fmean(output.per_test_s)
+    return output.time_s
+
+
 @dataclass(frozen=True)
 class SpectrumPosition:
     """Where a correct program lies in the problem's spectrum of human solutions."""
@@ -125,16 +155,19 @@ class SpectrumPosition:
     from_dataset: bool
 
 
-def spectrum_position(outcome: ProblemOutcome) -> SpectrumPosition | None:
+def spectrum_position(
+    outcome: ProblemOutcome, rule: PercentileRule = "strictly-slower"
+) -> SpectrumPosition | None:
     """None when the output is incorrect (positions are averaged over correct programs)."""
     output = output_program(outcome)
     if output is None or not output.correct:
         return None
     runtime = memory = None
-    if outcome.spectrum_time_s and output.time_s is not None:
-        runtime = share_strictly_above(outcome.spectrum_time_s, output.time_s)
+    figure = program_time(output, outcome.spectrum_source)
+    if outcome.spectrum_time_s and figure is not None:
+        runtime = spectrum_share(outcome.spectrum_time_s, figure, rule)
     if outcome.spectrum_memory_kb and output.memory_kb is not None:
-        memory = share_strictly_above(outcome.spectrum_memory_kb, float(output.memory_kb))
+        memory = spectrum_share(outcome.spectrum_memory_kb, float(output.memory_kb), rule)
     return SpectrumPosition(
         problem_id=outcome.problem_id,
         runtime_pct=runtime,
@@ -159,10 +192,12 @@ class GenerationMetrics:
     so runtime%/memory% are not comparable across machines."""
 
 
-def generation_metrics(outcomes: Sequence[ProblemOutcome]) -> GenerationMetrics:
+def generation_metrics(
+    outcomes: Sequence[ProblemOutcome], rule: PercentileRule = "strictly-slower"
+) -> GenerationMetrics:
     outputs = [output_program(o) for o in outcomes]
     correct = sum(1 for program in outputs if program is not None and program.correct)
-    positions = [pos for o in outcomes if (pos := spectrum_position(o)) is not None]
+    positions = [pos for o in outcomes if (pos := spectrum_position(o, rule)) is not None]
     runtimes = [p.runtime_pct for p in positions if p.runtime_pct is not None]
     memories = [p.memory_pct for p in positions if p.memory_pct is not None]
     return GenerationMetrics(

@@ -101,7 +101,8 @@ def load_hub(dataset_id: str, *, name: str | None, split: str, revision: str | N
     """Load a dataset split from the Hugging Face hub (extra `hub`); offline-friendly errors."""
     if importlib.util.find_spec("datasets") is None:
         raise MissingExtraError("datasets", "hub")
-    check_hub_reachable(dataset_id)  # before importing datasets: that alone takes seconds
+    if not Path(dataset_id).exists():  # a local copy needs no network
+        check_hub_reachable(dataset_id)  # before importing datasets: that alone takes seconds
     datasets = require("datasets", "hub")
     try:
         ds = datasets.load_dataset(dataset_id, name, split=split, revision=revision)  # type: ignore[attr-defined]

@@ -1,20 +1,28 @@
 """Loader: ECCO (Waghjale et al. 2024), history-based editing and NL-instructed generation.
 
 Data: the hub dataset `CodeEff/ECCO` (configs `edit`, `generate`, `generate_eval`; splits
-train/val/test) or, offline, ``--data DIR`` holding JSONL exports
-``DIR/edit/<split>.jsonl``, ``DIR/generate/<split>.jsonl`` and optionally
-``DIR/generate_eval/<split>.jsonl`` (``.jsonl.gz`` also read).
+train/val/test; ``--option hub=ID_OR_PATH`` names another copy `datasets` can load) or,
+offline, ``--data DIR`` holding a local copy of it in any shape
+:mod:`perfcodegen.problems.hub_snapshot` reads: the hub's own parquet files
+(``DIR/edit/test-00000-of-00001-<hash>.parquet``...), ``save_to_disk`` folders per config, or
+JSONL exports ``DIR/<config>/<split>.jsonl``. ``generate_eval`` is optional.
 
 Tests: ECCO's ``test_cases.zip`` unpacked, found in ``extra["tests_dir"]`` or else in the
 ``--data`` folder (also looked for in a ``test_cases/`` or ``codenet/`` subfolder):
 ``public_test_cases/<problem_id>/input.N.txt`` + ``output.N.txt`` (public: CodeNet's tests) and
 ``generated_test_cases/<problem_id>/...`` (private: AlphaCode's generated tests). N is sorted
 numerically (ECCO's own scripts sort the names as text). All problems are stdin/stdout programs.
+The hub's test_cases.zip unpacks to ``codenet/{public,generated}_test_cases``.
+``--option tests=skip`` loads problems without their tests (few-shot demonstrations).
 
 Column names: `problem_id`, `input` (slow program) and `target` (fast program) of `edit`;
-`problem_id`, `problem_description` and `fastest_code` of `generate`; `problem_id`,
-`runtimes`, `memories` of `generate_eval` are confirmed by the CodeEff/ECCO code. The other
-aliases in the ``*_COLUMNS`` constants are accepted but unverified.
+`problem_id` and `problem_description` of `generate`; `problem_id`, `runtimes`, `memories` of
+`generate_eval` are confirmed by the CodeEff/ECCO code. `fastest_code` is what its few-shot
+code reads, with a note that the column is not on the hub yet: without it NL few-shot has no
+demonstrations and says so. The other aliases in the ``*_COLUMNS`` constants are accepted
+but unverified. Only a list of solution programs (``SOLUTION_LIST_COLUMNS``) is a spectrum
+that may be re-measured here; one or two programs (`fastest_code`) never replace the
+dataset's spectrum.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from perfcodegen.errors import DataError, UnknownNameError
-from perfcodegen.problems import _io
+from perfcodegen.problems import _io, hub_snapshot
 from perfcodegen.problems.info import BenchmarkInfo, LoadOptions
 from perfcodegen.problems.model import Problem, ProblemMetadata, TestCase, make_id
 
@@ -58,7 +66,7 @@ EDIT_STATEMENT = (
 )
 _TEST_FILE = re.compile(r"^(input|output)\.(\d+)\.txt$")
 
-Row = tuple[str, dict[str, Any]]
+Row = hub_snapshot.Row
 
 
 def load_ecco(options: LoadOptions) -> list[Problem]:
@@ -70,17 +78,19 @@ def load_ecco(options: LoadOptions) -> list[Problem]:
         raise UnknownNameError("ECCO split", split, SPLITS)
     if options.data is not None and not options.data.is_dir():
         raise DataError(
-            f"--data for ecco must be a folder with {variant}/{split}.jsonl: {options.data}"
+            f"--data for ecco must be a folder with {hub_snapshot.describe_layouts(variant)}: "
+            f"{options.data}"
         )
-    tests = _TestFolders(_tests_root(options))
-    rows = _rows(options.data, variant, split)
+    tests = _TestFolders(None if options.extra.get("tests") == "skip" else _tests_root(options))
+    hub = options.extra.get("hub")
+    rows = _rows(options.data, variant, split, hub)
     if variant == "edit":
         descriptions = _local_descriptions(options.data, split)
         return [
             _edit_problem(where, row, k, split, tests, descriptions)
             for where, row, k in _indexed(rows)
         ]
-    spectra = _spectra(options.data, split, rows)
+    spectra = _spectra(options.data, split, rows, hub)
     seen: dict[str, str] = {}
     problems = []
     for where, row in rows:
@@ -146,6 +156,8 @@ def _generate_problem(
     spectrum = _row_spectrum(row, where) or spectra.get(problem_id)
     if spectrum is not None:
         extra["spectrum"] = spectrum
+    if any(row.get(name) for name in SOLUTION_LIST_COLUMNS):
+        extra["spectrum_references"] = True
     native_id = f"generate/{problem_id}"
     return Problem(
         id=make_id(BENCHMARK, native_id),
@@ -196,15 +208,16 @@ def _optional_numbers(row: dict[str, Any], names: Sequence[str], where: str) -> 
     return None
 
 
-def _spectra(data: Path | None, split: str, rows: list[Row]) -> dict[str, dict[str, Any]]:
+def _spectra(
+    data: Path | None, split: str, rows: list[Row], hub: str | None
+) -> dict[str, dict[str, Any]]:
     """Spectra from `generate_eval`, unless the `generate` rows carry them already."""
     if rows and all(_row_spectrum(row, where) is not None for where, row in rows):
         return {}
     if data is not None:
-        path = _split_file(data, "generate_eval", split)
-        eval_rows = [] if path is None else _file_rows(path)
+        eval_rows = hub_snapshot.split_rows(data, "generate_eval", split) or []
     elif split in SPECTRUM_SPLITS:
-        eval_rows = _hub_rows("generate_eval", split)
+        eval_rows = _hub_rows("generate_eval", split, hub)
     else:
         eval_rows = []
     spectra = {}
@@ -217,40 +230,31 @@ def _spectra(data: Path | None, split: str, rows: list[Row]) -> dict[str, dict[s
 
 def _local_descriptions(data: Path | None, split: str) -> dict[str, str]:
     """NL descriptions for edit problems when a local `generate/<split>.jsonl` is present."""
-    path = None if data is None else _split_file(data, "generate", split)
-    if path is None:
-        return {}
+    rows = None if data is None else hub_snapshot.split_rows(data, "generate", split)
     return {
         _column(row, PROBLEM_ID_COLUMNS, where): _column(row, DESCRIPTION_COLUMNS, where)
-        for where, row in _file_rows(path)
+        for where, row in rows or []
     }
 
 
-def _rows(data: Path | None, config: str, split: str) -> list[Row]:
+def _rows(data: Path | None, config: str, split: str, hub: str | None) -> list[Row]:
     if data is None:
-        return _hub_rows(config, split)
-    path = _split_file(data, config, split)
-    if path is None:
+        return _hub_rows(config, split, hub)
+    rows = hub_snapshot.split_rows(data, config, split)
+    if rows is None:
         raise DataError(
-            f"{data}: no {config}/{split}.jsonl (ECCO folder layout: {config}/{{train,val,test}}.jsonl)"
+            f"{data}: no {config}/{split} split (ECCO folder layout: "
+            f"{hub_snapshot.describe_layouts(config)})"
         )
-    return _file_rows(path)
+    return rows
 
 
-def _hub_rows(config: str, split: str) -> list[Row]:
-    rows = _io.load_hub(HUB_ID, name=config, split=split, revision=HUB_REVISION)
-    return [(f"{HUB_ID} {config}/{split} row {index}", row) for index, row in enumerate(rows)]
-
-
-def _file_rows(path: Path) -> list[Row]:
-    return [(f"{path}:{lineno}", row) for lineno, row in _io.read_jsonl(path)]
-
-
-def _split_file(data: Path, config: str, split: str) -> Path | None:
-    for name in (f"{split}.jsonl", f"{split}.jsonl.gz"):
-        if (data / config / name).is_file():
-            return data / config / name
-    return None
+def _hub_rows(config: str, split: str, hub: str | None) -> list[Row]:
+    """Rows through `datasets`: the pinned hub revision, or another id / local path."""
+    source = hub or HUB_ID
+    revision = HUB_REVISION if source == HUB_ID else None
+    rows = _io.load_hub(source, name=config, split=split, revision=revision)
+    return [(f"{source} {config}/{split} row {index}", row) for index, row in enumerate(rows)]
 
 
 def _column(row: dict[str, Any], names: Sequence[str], where: str) -> str:
@@ -283,12 +287,14 @@ def _tests_root(options: LoadOptions) -> Path:
 class _TestFolders:
     """Reads (and caches) a problem's public and generated (private) test folders."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path | None) -> None:
         self.root = root
         self._cache: dict[str, tuple[list[TestCase], dict[str, Any]]] = {}
 
     def for_problem(self, problem_id: str) -> tuple[list[TestCase], dict[str, Any]]:
         """The tests, plus metadata notes naming a test folder that is missing."""
+        if self.root is None:
+            return [], {"tests_skipped": True}
         if problem_id not in self._cache:
             folders = [
                 (self.root / PUBLIC_TESTS_DIR / problem_id, True),
@@ -350,5 +356,6 @@ INFO = BenchmarkInfo(
     splits=SPLITS,
     default_split="test",
     source=f"hub {HUB_ID}@{HUB_REVISION[:7]} (extra 'hub') + unzipped test_cases.zip "
-    "(extra tests_dir=DIR), or --data DIR with edit/, generate/ JSONL and the test folders",
+    "(--option tests_dir=DIR), or --data DIR: a local copy (hub parquet files, save_to_disk "
+    "folders or JSONL) with the test folders",
 )

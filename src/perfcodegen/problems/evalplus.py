@@ -2,9 +2,10 @@
 
 EvalPlus ships inputs only (``base_input`` + ``plus_input``); the expected outputs are what the
 canonical solution returns. As EvalPlus does, we execute ``prompt + canonical_solution`` on
-each input, but in a child process per task (with a timeout), never in the loader's own
-process, and we cache the outputs on disk (keyed by a hash of the data) because the full
-HumanEval+ has ~750 inputs per task.
+each input, but in the judge's sandbox (one sandboxed process per task, with CPU, memory and
+wall limits; ``--option isolation=partial|none`` accepts less isolation where namespaces are
+unavailable), never in the loader's own process, and we cache the outputs on disk (keyed by
+a hash of the data) because the full HumanEval+ has ~750 inputs per task.
 
 Where EvalPlus compares outputs with a special oracle instead of equality (HumanEval/32, and
 a few MBPP+ tasks), the tests are ASSERT tests whose source spells out that oracle.
@@ -33,7 +34,10 @@ ORACLE_VERSION = "1"
 """Bump when the way expected outputs are computed changes (invalidates the cache)."""
 
 TASK_TIMEOUT_S = 300.0
-"""Wall-clock budget for the canonical solution on all inputs of one task."""
+"""Wall-clock (and CPU) budget for the canonical solution on all inputs of one task."""
+REFERENCE_MEMORY_MB = 4096
+"""Address-space limit of the sandboxed run of a canonical solution."""
+ISOLATIONS = ("full", "partial", "none")
 
 
 @dataclass(frozen=True)
@@ -196,9 +200,8 @@ from perfcodegen import plain
 sys.setrecursionlimit(100000)
 if hasattr(sys, "set_int_max_str_digits"):
     sys.set_int_max_str_digits(0)
-job_path, out_path = sys.argv[1], sys.argv[2]
-with open(job_path, encoding="utf-8") as fh:
-    job = json.load(fh)
+job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+result_stream, sys.stdout = sys.stdout, sys.stderr  # the reference's prints stay out of the result
 namespace = {"__name__": "__evalplus_reference__"}
 exec(compile(job["program"], "<reference>", "exec"), namespace)
 fn = namespace[job["entry_point"]]
@@ -215,8 +218,8 @@ for index, args in enumerate(plain.decode(job["inputs"])):
     if len(text) > job["large_output_chars"]:
         text = json.dumps({"__digest__": _output_digest(value)})
     outputs.append(text)
-with open(out_path, "w", encoding="utf-8") as fh:
-    fh.write("[" + ",".join(outputs) + "]")
+result_stream.write("[" + ",".join(outputs) + "]")
+result_stream.flush()
 """
 )
 
@@ -228,39 +231,76 @@ class Digest:
     sha256: str
 
 
-def _run_reference(task: EvalPlusTask, not_none: bool) -> ExpectedOutputs:
+def _run_reference(task: EvalPlusTask, not_none: bool, isolation: str) -> ExpectedOutputs:
+    """The canonical solution on every input, in the judge's sandbox (`sandbox_exec`: the fork
+    server's namespaces, read-only view and run limits), the job on stdin, the values on stdout."""
+    from perfcodegen.judge import wire
+    from perfcodegen.judge.client import lean_command
+    from perfcodegen.judge.sandbox_exec import ISOLATION_REFUSED
+
     inputs = task.base_inputs + task.plus_inputs
+    job = {
+        "program": task.reference,
+        "entry_point": task.entry_point,
+        "inputs": plain.encode(inputs),
+        "not_none": not_none,
+        "large_output_chars": LARGE_OUTPUT_CHARS,
+    }
+    config = {
+        "allow": isolation,
+        "memory_mb": REFERENCE_MEMORY_MB,
+        "cpu_time_s": TASK_TIMEOUT_S,
+        "file_size_mb": 1,
+        "max_processes": 1,
+    }
+    command = lean_command(
+        "perfcodegen.judge.sandbox_exec.main", json.dumps(config), "--",
+        sys.executable, "-c", _CHILD,
+    )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="perfcodegen-evalplus-") as tmp:
-        job_path, out_path = Path(tmp) / "job.json", Path(tmp) / "out.json"
-        job = {
-            "program": task.reference,
-            "entry_point": task.entry_point,
-            "inputs": plain.encode(inputs),
-            "not_none": not_none,
-            "large_output_chars": LARGE_OUTPUT_CHARS,
-        }
-        job_path.write_text(json.dumps(job), encoding="utf-8")
         try:
             proc = subprocess.run(
-                [sys.executable, "-c", _CHILD, str(job_path), str(out_path)],
+                command,
+                input=json.dumps(job).encode("utf-8"),
                 capture_output=True,
-                text=True,
                 timeout=TASK_TIMEOUT_S,
                 cwd=tmp,
+                env=_sandbox_env(),
+                start_new_session=True,
             )
         except subprocess.TimeoutExpired:
             raise DataError(
                 f"{task.task_id}: the canonical solution took more than {TASK_TIMEOUT_S:.0f}s "
                 "on its inputs"
             ) from None
-        if proc.returncode != 0:
-            tail = proc.stderr.strip().splitlines()[-1:] or ["(no message)"]
-            raise DataError(f"{task.task_id}: the canonical solution failed: {tail[0]}")
-        with out_path.open(encoding="utf-8") as fh:
-            outputs = [_from_json(item) for item in json.load(fh)]
+    if proc.returncode == ISOLATION_REFUSED:
+        raise DataError(
+            f"{task.task_id}: the judge's sandbox is not available at isolation {isolation!r} "
+            "here, so the canonical solution was not run; pass --option isolation=partial "
+            "(or none) to accept less"
+        )
+    size = wire.frame_size(proc.stdout)
+    if proc.returncode != 0 or size is None:
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["(no message)"]
+        raise DataError(f"{task.task_id}: the canonical solution failed: {tail[0]}")
+    result = proc.stdout[wire.HEADER_SIZE + size :]
+    outputs = [_from_json(item) for item in json.loads(result.decode("utf-8"))]
     return ExpectedOutputs(
         base=outputs[: len(task.base_inputs)], plus=outputs[len(task.base_inputs) :]
     )
+
+
+def _sandbox_env() -> dict[str, str]:
+    """The judge's clean environment (no secrets); only perfcodegen itself is importable."""
+    from perfcodegen.judge.sandbox import package_dir
+
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": package_dir(),
+    }
 
 
 def _from_json(item: Any) -> Any:
@@ -290,8 +330,12 @@ def expected_outputs(
     cache_dir: Path | None = None,
     not_none_entry_points: frozenset[str] = frozenset(),
     workers: int = 2,
+    isolation: str = "full",
 ) -> dict[str, ExpectedOutputs]:
-    """Expected outputs per task id, from the cache or computed in child processes."""
+    """Expected outputs per task id, from the cache or computed in the judge's sandbox, which
+    refuses to run below ``isolation`` (full, partial, none)."""
+    if isolation not in ISOLATIONS:
+        raise DataError(f"isolation must be one of {', '.join(ISOLATIONS)}, not {isolation!r}")
     folder = (cache_dir or user_cache_dir()) / "evalplus"
     cache_file = folder / f"{data_key}-v{ORACLE_VERSION}.json"
     if cache_file.exists():
@@ -308,7 +352,10 @@ def expected_outputs(
             pass  # a damaged cache is recomputed
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         results = list(
-            pool.map(lambda t: _run_reference(t, t.entry_point in not_none_entry_points), tasks)
+            pool.map(
+                lambda t: _run_reference(t, t.entry_point in not_none_entry_points, isolation),
+                tasks,
+            )
         )
     outputs = {t.task_id: r for t, r in zip(tasks, results, strict=True)}
     folder.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ when none matches, the first test is public.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib.resources
 import json
 from collections.abc import Mapping
@@ -42,7 +43,10 @@ PLUS_FILES = {
     "plus-mini": "HumanEvalPlus-Mini.jsonl.gz",
     "plus-noextreme": "HumanEvalPlus-NoExtreme.jsonl.gz",
 }
-VARIANTS = ("base", *PLUS_FILES)
+BASE_INPUTS = "base-inputs"
+"""PerfCodeGen's test set (Table IV, 9.6 tests per problem): EvalPlus `base_input` only, with
+the expected values the canonical solution returns."""
+VARIANTS = ("base", BASE_INPUTS, *PLUS_FILES)
 PLUS_RELEASES = "https://github.com/evalplus/humanevalplus_release/releases"
 
 
@@ -227,9 +231,18 @@ def _plus_tasks(variant: str, data: Path | None) -> tuple[list[evalplus.EvalPlus
     return evalplus.tasks_from_rows(rows, PLUS_HUB_ID), key
 
 
-def load_plus(variant: str, data: Path | None, cache_dir: Path | None) -> list[Problem]:
-    tasks, key = _plus_tasks(variant, data)
-    outputs = evalplus.expected_outputs(tasks, data_key=f"humaneval-{key}", cache_dir=cache_dir)
+def load_plus(
+    variant: str, data: Path | None, cache_dir: Path | None, isolation: str = "full"
+) -> list[Problem]:
+    if variant == BASE_INPUTS:
+        tasks, key = _plus_tasks("plus", data)
+        tasks = [dataclasses.replace(task, plus_inputs=[]) for task in tasks]
+        key = f"base-inputs-{key}"
+    else:
+        tasks, key = _plus_tasks(variant, data)
+    outputs = evalplus.expected_outputs(
+        tasks, data_key=f"humaneval-{key}", cache_dir=cache_dir, isolation=isolation
+    )
     problems = []
     for task in tasks:
         find_zero = task.entry_point == "find_zero"
@@ -268,13 +281,15 @@ def load_humaneval(options: LoadOptions) -> list[Problem]:
     if variant == "base":
         return load_base(options.data)
     cache = options.extra.get("cache_dir")
-    return load_plus(variant, options.data, Path(cache) if cache else None)
+    isolation = options.extra.get("isolation", "full")
+    return load_plus(variant, options.data, Path(cache) if cache else None, isolation)
 
 
 INFO = BenchmarkInfo(
     name=BENCHMARK,
     description="OpenAI HumanEval: 164 function-completion problems (variants: "
-    "plus, plus-mini, plus-noextreme = HumanEval+ tests)",
+    "base-inputs = EvalPlus base inputs, PerfCodeGen's set; plus, plus-mini, "
+    "plus-noextreme = HumanEval+ tests)",
     loader=load_humaneval,
     splits=("test",),
     default_split="test",

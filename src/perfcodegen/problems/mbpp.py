@@ -47,6 +47,13 @@ PROMPT_TEMPLATE = (
     "You are an expert Python programmer, and here is your task: {text} "
     "Your code should pass these tests:\n\n{tests}\n"
 )
+SIGNATURE_PROMPT_TEMPLATE = (
+    "You are an expert Python programmer, and here is your task: {text} "
+    "Please write a Python function {signature} for the task.\n"
+)
+"""``--option prompt=signature``: PerfCodeGen's released prompt, which shows the function's
+signature instead of the evaluation asserts (the tests stay hidden from the first sample)."""
+PROMPT_STYLES = ("tests", "signature")
 
 
 def parse_quietly(source: str) -> ast.Module:
@@ -105,7 +112,17 @@ def assert_tests(
     return tests
 
 
-def problem_from_row(row: Mapping[str, Any], where: str, sanitized: bool) -> Problem:
+def signature_of(code: str, entry_point: str) -> str:
+    """``name(arguments)`` of the reference's entry point, as its source spells it."""
+    for node in ast.walk(parse_quietly(code)):
+        if isinstance(node, ast.FunctionDef) and node.name == entry_point:
+            return f"{entry_point}({ast.unparse(node.args)})"
+    return f"{entry_point}()"
+
+
+def problem_from_row(
+    row: Mapping[str, Any], where: str, sanitized: bool, prompt_style: str = "tests"
+) -> Problem:
     task_id = _io.field(row, "task_id", where, int)
     text = _io.field(row, "prompt" if sanitized else "text", where).strip()
     code = normalise_code(_io.field(row, "code", where))
@@ -133,7 +150,9 @@ def problem_from_row(row: Mapping[str, Any], where: str, sanitized: bool) -> Pro
         benchmark=BENCHMARK,
         native_id=str(task_id),
         statement=text,
-        prompt=PROMPT_TEMPLATE.format(text=text, tests="\n".join(test_list)),
+        prompt=SIGNATURE_PROMPT_TEMPLATE.format(text=text, signature=signature_of(code, entry_point))
+        if prompt_style == "signature"
+        else PROMPT_TEMPLATE.format(text=text, tests="\n".join(test_list)),
         entry_point=entry_point,
         references=[code],
         tests=tests,
@@ -164,9 +183,13 @@ def _rows(data: Path | None, sanitized: bool) -> list[tuple[str, Mapping[str, An
     return [(f"{path}:{line}", row) for line, row in _io.read_jsonl(path)]
 
 
-def load_original(split: str, data: Path | None) -> list[Problem]:
+def load_original(split: str, data: Path | None, prompt_style: str = "tests") -> list[Problem]:
+    if prompt_style not in PROMPT_STYLES:
+        raise UnknownNameError("mbpp prompt (--option prompt=)", prompt_style, PROMPT_STYLES)
     sanitized = split.startswith("sanitized")
-    problems = [problem_from_row(row, where, sanitized) for where, row in _rows(data, sanitized)]
+    problems = [
+        problem_from_row(row, where, sanitized, prompt_style) for where, row in _rows(data, sanitized)
+    ]
     wanted = {"sanitized": "test", "sanitized-all": "all"}.get(split, split)
     problems.sort(key=lambda p: int(p.native_id))
     return [p for p in problems if wanted == "all" or p.metadata.split == wanted]
@@ -269,7 +292,9 @@ def _plus_statement(prompt: str) -> str:
     return "\n".join(lines).strip() or body
 
 
-def load_plus(split: str, data: Path | None, cache_dir: Path | None) -> list[Problem]:
+def load_plus(
+    split: str, data: Path | None, cache_dir: Path | None, isolation: str = "full"
+) -> list[Problem]:
     if data is not None:
         path = resolve_data(data, (PLUS_FILE,))
         tasks = evalplus.read_tasks(path, convert_inputs)
@@ -281,7 +306,11 @@ def load_plus(split: str, data: Path | None, cache_dir: Path | None) -> list[Pro
         key = evalplus.data_hash(f"{PLUS_HUB_ID}@{PLUS_HUB_REVISION}".encode())
     wanted = [t for t in tasks if split == "all" or split_of(_number(t.task_id)) == split]
     outputs = evalplus.expected_outputs(
-        wanted, data_key=f"mbpp-{key}", cache_dir=cache_dir, not_none_entry_points=_NOT_NONE
+        wanted,
+        data_key=f"mbpp-{key}",
+        cache_dir=cache_dir,
+        not_none_entry_points=_NOT_NONE,
+        isolation=isolation,
     )
     problems = []
     for task in wanted:
@@ -324,11 +353,12 @@ def load_mbpp(options: LoadOptions) -> list[Problem]:
         split = options.split or "all"
         if split not in PLUS_SPLITS:
             raise UnknownNameError("mbpp+ split", split, PLUS_SPLITS)
-        return load_plus(split, options.data, Path(cache) if cache else None)
+        isolation = options.extra.get("isolation", "full")
+        return load_plus(split, options.data, Path(cache) if cache else None, isolation)
     split = options.split or "test"
     if split not in SPLITS:
         raise UnknownNameError("mbpp split", split, SPLITS)
-    return load_original(split, options.data)
+    return load_original(split, options.data, options.extra.get("prompt", "tests"))
 
 
 INFO = BenchmarkInfo(

@@ -24,6 +24,14 @@ from perfcodegen.metrics.bestk import (
     summarize,
 )
 from perfcodegen.metrics.cost import Cost, run_cost
+from perfcodegen.metrics.definitions import (
+    DefinitionRow,
+    PercentileRow,
+    best_k_definitions,
+    percentile_definitions,
+    percentile_rule,
+    verified_outcomes,
+)
 from perfcodegen.metrics.ecco import (
     EditMetrics,
     GenerationMetrics,
@@ -86,6 +94,10 @@ class RunReport:
     """Per-problem reference/final time ratios (method view, largest k), for plots."""
     errors: dict[str, str] = field(default_factory=dict)
     """Errored problems (id -> error): listed apart, not scored."""
+    protocol: str | None = None
+    best_k_definitions: list[DefinitionRow] = field(default_factory=list)
+    """%Opt/%Correct/Speedup per k under the paper's and the released code's definitions."""
+    percentile_definitions: list[PercentileRow] = field(default_factory=list)
 
 
 def method_family(method: str) -> str:
@@ -203,6 +215,14 @@ def _run_notes(run: RunData, report_edit: bool, generation: GenerationMetrics | 
 def build_run_report(
     run: RunData, ks: Sequence[int], subsets: dict[int, frozenset[str]] | None = None
 ) -> RunReport:
+    from perfcodegen.protocols import protocol_of
+
+    protocol = protocol_of(run.config)
+    left_out = 0
+    if protocol is not None and protocol.metrics.verified_only:
+        kept = verified_outcomes(run.outcomes)
+        left_out = len(run.outcomes) - len(kept)
+        run = dataclasses.replace(run, outcomes=kept)
     scored = bool(run.outcomes)  # every problem errored: nothing to score, not 0%
     best_k = (
         [_best_k_row(run, k, (subsets or {}).get(k)) for k in ks]
@@ -210,10 +230,19 @@ def build_run_report(
         else []
     )
     report_edit = scored and run.paradigm == "edit"
-    generation = generation_metrics(run.outcomes) if scored and wants_generation(run) else None
+    rule = percentile_rule(protocol)
+    generation = (
+        generation_metrics(run.outcomes, rule) if scored and wants_generation(run) else None
+    )
     notes = _run_notes(run, report_edit, generation) if scored else []
     if not scored:
         notes.append("No problem finished without an error: nothing is scored.")
+    if protocol is not None:
+        notes.insert(0, protocol.describe())
+    if left_out:
+        notes.insert(1, f"{left_out} problem(s) without a reference that passes every test "
+                     "are left out, as the protocol's sanitized benchmarks do.")
+    benchmark = str(run.config.get("benchmark", ""))
     if subsets:
         sizes = ", ".join(f"{len(s)} at k={k}" for k, s in sorted(subsets.items()))
         notes.append(f"%Opt and Speedup on the problems every run and view solved ({sizes}).")
@@ -240,6 +269,11 @@ def build_run_report(
         notes=notes,
         speedups=speedups,
         errors={pid: run.error_messages.get(pid, "error") for pid in run.errored},
+        protocol=protocol.name if protocol is not None else None,
+        best_k_definitions=best_k_definitions(run.outcomes, ks, views(run)[-1], benchmark)
+        if best_k
+        else [],
+        percentile_definitions=percentile_definitions(run.outcomes) if generation else [],
     )
 
 
@@ -387,6 +421,11 @@ def build_compare_report(
         "z: pooled two-proportion z-test against the first run (negative: this run is "
         f"better); CI: {resamples}-resample percentile bootstrap over problems, 95%."
     )
+    from perfcodegen.protocols import protocol_of
+
+    for run in runs:
+        if (protocol := protocol_of(run.config)) is not None:
+            notes.append(f"{run.name}: {protocol.describe()}")
     ecco = _ecco_entries(runs)
     if any(e.edit for e in ecco):
         notes.append(EDIT_NOTE)

@@ -125,6 +125,25 @@ def cost_table(costs: dict[str, Cost]) -> Table:
     return Table("Cost", columns, rows)
 
 
+def definitions_table(report: RunReport) -> Table | None:
+    """The same run scored under each published definition (paper vs released code)."""
+    if report.best_k_definitions:
+        rows = [
+            [str(r.k), r.definition, fmt(r.opt_pct), fmt(r.correct_pct), fmt(r.speedup)]
+            for r in report.best_k_definitions
+        ]
+        columns = ["k", "definition", "%Opt", "%Correct", "Speedup"]
+        return Table(f"{report.name}: {report.method} under each definition", columns, rows)
+    if report.percentile_definitions:
+        rows = [
+            [r.definition, fmt(r.runtime_pct), fmt(r.memory_pct)]
+            for r in report.percentile_definitions
+        ]
+        columns = ["definition", "runtime%", "memory%"]
+        return Table(f"{report.name}: ECCO percentiles under each definition", columns, rows)
+    return None
+
+
 def run_tables(report: RunReport) -> list[Table]:
     tables = []
     if report.best_k:
@@ -135,6 +154,8 @@ def run_tables(report: RunReport) -> list[Table]:
     if report.generation is not None:
         title = f"{report.name}: NL-instructed generation (ECCO)"
         tables.append(Table(title, generation_columns(), [generation_cells(report.generation)]))
+    if (definitions := definitions_table(report)) is not None:
+        tables.append(definitions)
     tables.append(cost_table({report.name: report.cost}))
     tables[-1].notes.extend(report.notes)
     if report.errors:
