@@ -19,7 +19,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from perfcodegen.config import RunConfig, RuntimeOptions
+from perfcodegen.config import ProblemSelection, RunConfig, RuntimeOptions
 from perfcodegen.errors import DataError, PerfCodegenError
 from perfcodegen.judge import CompareOptions, Judge, JudgeConfig
 from perfcodegen.llm.cache import ResponseCache
@@ -42,8 +42,8 @@ def load(benchmark: str, **selection: Any) -> list[Problem]:
     """A benchmark's problems, e.g. `load("mbpp", split="sanitized", limit=10)`.
 
     `selection`: split, variant, data, limit, difficulty, problems (ids), load_options."""
-    config = RunConfig(name="load", benchmark=benchmark, model="none", **selection)
-    return select(load_problems(config), config)
+    chosen = ProblemSelection(benchmark=benchmark, **selection)
+    return select(load_problems(chosen), chosen)
 
 
 def run(
@@ -151,8 +151,8 @@ async def run_config(
 def plan(config: RunConfig) -> tuple[list[Problem], list[str]]:
     """The problems a run will work on, and what the user should know about the selection
     (for `given`: rows of unknown tasks, problems without a given program)."""
-    every = load_problems(config)
-    problems = select(every, config)
+    every = load_problems(config.selection)
+    problems = select(every, config.selection)
     if config.method == GIVEN_METHOD:
         return _with_solutions(every, problems, config)
     return problems, []

@@ -8,6 +8,24 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class ProblemSelection(BaseModel):
+    """Which problems: a benchmark, how to load it, and which of its problems."""
+
+    model_config = ConfigDict(frozen=True)
+
+    benchmark: str
+    split: str | None = None
+    variant: str | None = None
+    data: str | None = None
+    problems: list[str] = Field(default_factory=list)
+    """Problem ids (native or full ids); empty = all."""
+    limit: int | None = None
+    difficulty: str | None = None
+    load_options: dict[str, str] = Field(default_factory=dict)
+    paradigm: Literal["nl2code", "edit"] = "nl2code"
+    """ECCO keeps each paradigm in its own subset: it picks the default variant."""
+
+
 class RunConfig(BaseModel):
     """Everything that determines a run's results. Rerunning with the same config resumes."""
 
@@ -85,6 +103,12 @@ class RunConfig(BaseModel):
     memory: bool = False
     max_references: int | None = 10
     """At most this many reference (human) solutions are timed per problem (None: all)."""
+
+    @property
+    def selection(self) -> ProblemSelection:
+        return ProblemSelection.model_validate(
+            {key: getattr(self, key) for key in ProblemSelection.model_fields}
+        )
 
     def with_overrides(self, **changes: object) -> RunConfig:
         return self.model_copy(update=changes)

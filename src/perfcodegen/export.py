@@ -24,7 +24,7 @@ from perfcodegen.errors import PerfCodegenError
 from perfcodegen.judge.model import MeasureMode, ProgramResult, TestOutcome, Verdict
 from perfcodegen.measuring import PLUS_TEST, timing_positions
 from perfcodegen.metrics.records import SAMPLE_PHASE
-from perfcodegen.pipeline import load_problems, select
+from perfcodegen.pipeline import select_problems
 from perfcodegen.problems.model import Problem
 from perfcodegen.store import CandidateRecord, RunStore
 from perfcodegen.store.run_store import DB_FILE
@@ -83,7 +83,7 @@ def _problems(store: RunStore) -> tuple[RunConfig, dict[str, Problem]]:
         raise PerfCodegenError(f"{store.run_dir} has no config.json")
     fields = {k: v for k, v in saved.items() if k in RunConfig.model_fields}
     config = RunConfig.model_validate(fields)
-    return config, {p.id: p for p in select(load_problems(config), config)}
+    return config, {p.id: p for p in select_problems(config.selection)}
 
 
 def _sample_rows(store: RunStore, problems: dict[str, Problem]) -> Iterator[_SampleRow]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from perfcodegen.config import RunConfig, RuntimeOptions
+from perfcodegen.config import ProblemSelection, RunConfig, RuntimeOptions
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.finalize import finalize_problem
 from perfcodegen.llm.model import ModelProvider
@@ -41,13 +41,13 @@ class RunSummary:
     """What the user should know about the run (e.g. rows of unknown tasks not judged)."""
 
 
-def select_problems(config: RunConfig) -> list[Problem]:
+def select_problems(selection: ProblemSelection) -> list[Problem]:
     """Load the benchmark and keep the requested problems (native or full ids)."""
-    return select(load_problems(config), config)
+    return select(load_problems(selection), selection)
 
 
-def load_problems(config: RunConfig) -> list[Problem]:
-    """The benchmark as the config loads it (its `limit` applies unless ids are given)."""
+def load_problems(config: ProblemSelection) -> list[Problem]:
+    """The benchmark as the selection loads it (its `limit` applies unless ids are given)."""
     options = LoadOptions(
         split=config.split,
         data=Path(config.data) if config.data else None,
@@ -59,8 +59,8 @@ def load_problems(config: RunConfig) -> list[Problem]:
     return load_benchmark(config.benchmark, options)
 
 
-def select(problems: list[Problem], config: RunConfig) -> list[Problem]:
-    """The problems the config asks for, among `problems` (loaded by `load_problems`)."""
+def select(problems: list[Problem], config: ProblemSelection) -> list[Problem]:
+    """The problems the selection asks for, among `problems` (loaded by `load_problems`)."""
     if config.problems:
         wanted = set(config.problems)
         chosen = [p for p in problems if p.id in wanted or p.native_id in wanted]
@@ -75,7 +75,7 @@ def select(problems: list[Problem], config: RunConfig) -> list[Problem]:
     return problems
 
 
-def _default_variant(config: RunConfig) -> str | None:
+def _default_variant(config: ProblemSelection) -> str | None:
     """ECCO keeps each paradigm in its own subset: 'edit' pairs or 'generate' problems."""
     if config.benchmark == "ecco":
         return "edit" if config.paradigm == "edit" else "generate"

@@ -17,7 +17,7 @@ from perfcodegen.judge import CompareOptions, Judge, JudgeConfig
 from perfcodegen.judge.model import JudgeJob, JudgeResult, MeasureMode
 from perfcodegen.llm.mock import MockModel
 from perfcodegen.methods.session import Candidate, Conversation, ProblemSession, job_key
-from perfcodegen.pipeline import load_problems, select
+from perfcodegen.pipeline import select_problems
 from perfcodegen.problems.model import Problem, TestCase
 from perfcodegen.store import ProblemRecord, RunStore
 
@@ -63,7 +63,7 @@ async def rescore(run_dir: Path) -> int:
         if not saved:
             raise PerfCodegenError(f"{run_dir} is not a perfcodegen run (no config.json)")
         config = RunConfig.model_validate({k: v for k, v in saved.items() if k in RunConfig.model_fields})
-        problems = {p.id: p for p in select(load_problems(config), config)}
+        problems = {p.id: p for p in select_problems(config.selection)}
         judge = StoredResults(store, config)
         done = 0
         for record in store.problems():

@@ -200,7 +200,7 @@ def run(
         api_key=api_key,
         show_progress=not as_json,
     )
-    chosen = select_problems(config)
+    chosen = select_problems(config.selection)
     ids = [problem.id for problem in chosen]
     saved = config.model_dump(mode="json")
     run_dir = options.out
