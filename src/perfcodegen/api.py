@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from perfcodegen.backends import open_backend
 from perfcodegen.config import RunConfig, RuntimeOptions
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.judge import Judge, JudgeConfig
@@ -54,7 +55,12 @@ async def run(
         judge_config = JudgeConfig(
             workers=options.workers, repeats=config.repeats, isolation=options.isolation
         )
-        async with Judge(judge_config) as judge:
+        backend = open_backend(
+            options.backend, workers=options.workers, isolation=options.isolation,
+            ray_address=options.ray_address, judge0_url=options.judge0_url,
+            judge0_key=options.judge0_key,
+        )
+        async with Judge(judge_config, backend=backend) as judge:
             service = LocalJudgeService(judge)
             if config.ecco_fix:
                 chosen = await _almost_correct(chosen, service)

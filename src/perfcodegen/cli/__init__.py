@@ -16,6 +16,7 @@ def _register_commands() -> None:
         problems,
         report,
         run,
+        serve,
     )
 
 

@@ -12,16 +12,20 @@ from rich.table import Table
 
 from perfcodegen.cli._app import app, console, parse_options, print_json
 from perfcodegen.cli._options import (
+    BackendOpt,
     BenchmarkArg,
     DataOpt,
     DifficultyOpt,
     IsolationOpt,
     JsonOpt,
+    Judge0KeyOpt,
+    Judge0UrlOpt,
     LimitOpt,
     LoaderOptionOpt,
     MeasureOpt,
     MemoryOpt,
     ProblemsOpt,
+    RayAddressOpt,
     RepeatsOpt,
     SplitOpt,
     VariantOpt,
@@ -49,6 +53,10 @@ def eval_command(
     memory: MemoryOpt = False,
     workers: WorkersOpt = None,
     isolation: IsolationOpt = "full",
+    backend: BackendOpt = "local",
+    ray_address: RayAddressOpt = None,
+    judge0_url: Judge0UrlOpt = None,
+    judge0_key: Judge0KeyOpt = None,
     limit: LimitOpt = None,
     difficulty: DifficultyOpt = None,
     option: LoaderOptionOpt = None,
@@ -59,6 +67,7 @@ def eval_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Judge solutions: verdicts, tests passed, per-test timings, pass@k and runtime ratios."""
+    from perfcodegen.backends import open_backend
     from perfcodegen.config import RunConfig
     from perfcodegen.evaluate import (
         EvalSettings,
@@ -107,7 +116,11 @@ def eval_command(
         ) as bar:
             task = bar.add_task("judging", total=len(samples))
             config = JudgeConfig(workers=workers, repeats=repeats, isolation=_isolation(isolation))
-            async with Judge(config) as judge:
+            judge_backend = open_backend(
+                backend, workers=workers, isolation=_isolation(isolation),
+                ray_address=ray_address, judge0_url=judge0_url, judge0_key=judge0_key,
+            )
+            async with Judge(config, backend=judge_backend) as judge:
                 return await evaluate(
                     chosen,
                     samples,

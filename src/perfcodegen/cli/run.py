@@ -12,16 +12,20 @@ from rich.table import Table
 
 from perfcodegen.cli._app import app, console, parse_options, print_json
 from perfcodegen.cli._options import (
+    BackendOpt,
     BenchmarkArg,
     DataOpt,
     DifficultyOpt,
     IsolationOpt,
     JsonOpt,
+    Judge0KeyOpt,
+    Judge0UrlOpt,
     LimitOpt,
     LoaderOptionOpt,
     MeasureOpt,
     MemoryOpt,
     ProblemsOpt,
+    RayAddressOpt,
     RepeatsOpt,
     SplitOpt,
     VariantOpt,
@@ -96,6 +100,10 @@ def run(
     memory: MemoryOpt = False,
     workers: WorkersOpt = None,
     isolation: IsolationOpt = "full",
+    backend: BackendOpt = "local",
+    ray_address: RayAddressOpt = None,
+    judge0_url: Judge0UrlOpt = None,
+    judge0_key: Judge0KeyOpt = None,
     max_connections: Annotated[int, typer.Option(help="Concurrent model requests.")] = 16,
     cache: Annotated[
         bool, typer.Option("--cache/--no-cache", help="Use the persistent response cache.")
@@ -140,6 +148,10 @@ def run(
         out=out or Path("runs") / name,
         workers=workers,
         isolation=_isolation(isolation),
+        backend=backend,  # type: ignore[arg-type]
+        ray_address=ray_address,
+        judge0_url=judge0_url,
+        judge0_key=judge0_key,
         max_connections=max_connections,
         cache=cache,
         api_key=api_key,

@@ -1,0 +1,30 @@
+"""`perfcodegen serve`: the judge as an HTTP service (Judge0's API and a native one)."""
+
+from __future__ import annotations
+
+import socket
+
+from perfcodegen.backends.base import Backend
+from perfcodegen.errors import require
+from perfcodegen.serve.app import ServiceSettings, create_app
+
+__all__ = ["ServiceSettings", "create_app", "serve"]
+
+
+def serve(
+    backend: Backend,
+    settings: ServiceSettings,
+    host: str = "127.0.0.1",
+    port: int = 2358,
+    sock: socket.socket | None = None,
+) -> None:
+    """Serve until SIGINT/SIGTERM; then stop accepting connections, finish every accepted
+    job, and close the backend. Port 2358 is Judge0's."""
+    import typing
+
+    uvicorn = typing.cast(typing.Any, require("uvicorn", "serve"))
+    config = uvicorn.Config(
+        create_app(backend, settings), host=host, port=port, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock] if sock is not None else None)
