@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
-from perfcodegen.backends.base import Backend
+from typing import TYPE_CHECKING
+
 from perfcodegen.errors import PerfCodegenError
+
+if TYPE_CHECKING:  # the judge imports backends.base, which imports the judge's model
+    from perfcodegen.backends.base import Backend
 
 BACKENDS = ("local", "ray", "judge0")
 
