@@ -218,6 +218,13 @@ def _outcome(
     stderr = b64decode(answer["stderr"]) if answer.get("stderr") else ""
     verdict = verdict_for(int(answer["status"]["id"]), stderr)
     actual: str | None = None
+    last_line = stderr.strip().rsplit("\n", 1)[-1] if stderr else ""
+    if (
+        test.kind is TestKind.ASSERT
+        and verdict is Verdict.RUNTIME_ERROR
+        and last_line.startswith("AssertionError")
+    ):
+        verdict = Verdict.WRONG_ANSWER  # the test's assertion failed (or the program's own)
     if verdict is Verdict.PASSED and test.kind is not TestKind.STDIO:
         verdict, actual = _driver_verdict(test, stdout, marker, job)
     elif verdict is Verdict.WRONG_ANSWER:
@@ -225,7 +232,6 @@ def _outcome(
     passed = verdict is Verdict.PASSED
     figure = _seconds(answer.get("time"))
     wall = _seconds(answer.get("wall_time"))
-    last_line = stderr.strip().rsplit("\n", 1)[-1] if stderr else ""
     return TestOutcome(
         index=index,
         verdict=verdict,

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from perfcodegen.backends.base import Backend
 from perfcodegen.judge.model import JudgeJob, JudgeResult, ProgramResult, Verdict
 from perfcodegen.serve.protocol import Judge0Submission
+from perfcodegen.serve.submissions import timing_job, with_timing
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,11 @@ class JobQueue:
     async def _run(self, ticket: Ticket) -> None:
         ticket.started = True
         try:
-            ticket.result = await self.backend.submit(ticket.job)
+            result = await self.backend.submit(ticket.job)
+            followup = timing_job(ticket.job, result) if ticket.submission else None
+            if followup is not None:
+                result = with_timing(result, await self.backend.submit(followup))
+            ticket.result = result
         except Exception as exc:  # the backend failed, not the program: report, keep serving
             log.exception("judge job %s failed", ticket.token)
             ticket.result = _sandbox_error(ticket.job, f"{type(exc).__name__}: {exc}")

@@ -4,7 +4,8 @@ A submission is one stdin/stdout program and one test. With an expected output i
 WALL mode (a check run, then `number_of_runs` timed runs, each a fresh process measured by
 the fork server); without one, Judge0 only reports what the program printed, so it runs as a
 check whose expected output nothing can equal, and the judge's wrong-answer report carries
-the output (its first 1,000 characters).
+the output (its first 1,000 characters); a second, timed job then expects exactly that output,
+so that the submission gets a time as on Judge0.
 """
 
 from __future__ import annotations
@@ -49,6 +50,40 @@ def job_for(submission: Judge0Submission, job_id: str, base: Limits) -> JudgeJob
         repeats=submission.number_of_runs or 1,
         limits=base.model_copy(update=limits) if limits else base,
     )
+
+
+def timing_job(job: JudgeJob, checked: JudgeResult) -> JudgeJob | None:
+    """For a submission without expected output: once its check run has shown what it
+    prints, a WALL job that expects exactly that, to time it (Judge0 reports a time for
+    every submission). None when there is nothing to time (an error, or output cut)."""
+    outcome = checked.result.tests[0] if checked.result.tests else None
+    if (
+        job.mode is not MeasureMode.CHECK
+        or outcome is None
+        or outcome.error_type != "WrongAnswer"
+        or outcome.actual is None
+        or outcome.actual.endswith("... [cut]")
+    ):
+        return None
+    test = job.tests[0].model_copy(update={"expected_stdout": outcome.actual})
+    return job.model_copy(update={"tests": [test], "mode": MeasureMode.WALL})
+
+
+def with_timing(checked: JudgeResult, timed: JudgeResult) -> JudgeResult:
+    """The check's result with the timed run's figures, when the timed run saw the same output."""
+    if not timed.result.ok or not checked.result.tests:
+        return checked
+    figures = timed.result.tests[0]
+    outcome = checked.result.tests[0].model_copy(
+        update={
+            "times_s": figures.times_s,
+            "cpu_s": figures.cpu_s,
+            "wall_s": figures.wall_s,
+            "overhead_s": figures.overhead_s,
+        }
+    )
+    program = checked.result.model_copy(update={"tests": [outcome]})
+    return checked.model_copy(update={"programs": [program]})
 
 
 def _stamp(moment: datetime | None) -> str | None:
