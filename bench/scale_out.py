@@ -1,0 +1,229 @@
+"""Scale-out costs, measured side by side in one run on this machine.
+
+  1. Local vs Ray backend at the same core count: isolated executions/s (one program on one
+     test in its own process, CHECK mode) on MBPP+ references, both backends fed the same
+     jobs, alternated; Ray's start-up is reported apart.
+  2. `perfcodegen serve` (Judge0 API, loopback HTTP, `wait=true`): submissions/s and p50/p99
+     latency, against the same jobs given to the local backend directly.
+  3. A cluster-sizing formula for MBPP+ at k=20, E=12, with its constants measured here
+     (local, sample A) and checked by predicting a timed run of other problems (sample B)
+     on the Ray backend.
+
+    python bench/scale_out.py [--workers 2] [--problems 6] [--submissions 200]
+
+MBPP+ comes from ../shared/data/mbppplus (or --data); without it the bench uses HumanEval.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from perfcodegen.backends.local import LocalBackend
+from perfcodegen.config import RunConfig
+from perfcodegen.judge.model import JudgeJob, Limits, MeasureMode
+from perfcodegen.pipeline import select_problems
+from perfcodegen.problems.model import Problem
+
+LIMITS = Limits(wall_time_s=30.0, cpu_time_s=30.0, memory_mb=2048)
+MBPP_PLUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "mbppplus"
+
+
+def load(data: Path | None) -> tuple[str, list[Problem]]:
+    path = data or MBPP_PLUS / "MbppPlus.jsonl.gz"
+    if path.exists():
+        config = RunConfig(name="b", benchmark="mbpp", variant="plus", data=str(path), model="n/n")
+        return "MBPP+", [p for p in select_problems(config) if p.references]
+    config = RunConfig(name="b", benchmark="humaneval", model="n/n")
+    return "HumanEval", [p for p in select_problems(config) if p.references]
+
+
+def jobs_for(problems: list[Problem], mode: MeasureMode, repeats: int = 12) -> list[JudgeJob]:
+    return [
+        JudgeJob(
+            job_id=f"{p.id}:{mode.value}", programs=[p.references[0]], entry_point=p.entry_point,
+            tests=p.tests, test_setup=p.test_setup, mode=mode, repeats=repeats, limits=LIMITS,
+            stop_at_first_failure=False,
+        )
+        for p in problems
+    ]
+
+
+async def judge(backend: Any, jobs: list[JudgeJob]) -> tuple[float, int]:
+    """Seconds to judge every job (started backend), and how many failed (should be 0)."""
+    started = time.perf_counter()
+    results = await asyncio.gather(*(backend.submit(job) for job in jobs))
+    elapsed = time.perf_counter() - started
+    return elapsed, sum(not r.result.ok for r in results)
+
+
+async def local_vs_ray(jobs: list[JudgeJob], workers: int, rounds: int) -> dict[str, float]:
+    from perfcodegen.backends.ray import RayBackend
+
+    executions = sum(len(j.tests) for j in jobs)
+    local = LocalBackend(workers)
+    await local.start()
+    started = time.perf_counter()
+    ray = RayBackend(
+        None, workers=workers,
+        init_options={"num_cpus": workers, "_node_ip_address": "127.0.0.1"},
+    )
+    await ray.start()
+    ray_start_s = time.perf_counter() - started
+    await judge(ray, jobs[:2])  # warm both: first jobs pay imports in fresh workers
+    await judge(local, jobs[:2])
+    best = {"local": float("inf"), "ray": float("inf")}
+    failures = 0
+    for _ in range(rounds):
+        for name, backend in (("local", local), ("ray", ray)):
+            elapsed, failed = await judge(backend, jobs)
+            best[name] = min(best[name], elapsed)
+            failures += failed
+    await local.aclose()
+    await ray.aclose()
+    return {
+        "executions": executions,
+        "local_per_s": executions / best["local"],
+        "ray_per_s": executions / best["ray"],
+        "ray_start_s": ray_start_s,
+        "failures": failures,
+    }
+
+
+def latency_summary(latencies: list[float]) -> tuple[float, float]:
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p99
+
+
+async def serve_vs_direct(count: int, workers: int, concurrency: int) -> dict[str, float]:
+    import httpx
+
+    from perfcodegen.serve import ServiceSettings
+    from perfcodegen.serve.background import serve_in_background
+    from perfcodegen.serve.protocol import Judge0Submission
+    from perfcodegen.serve.submissions import job_for
+
+    bodies = [
+        {"source_code": "print(sum(range(int(input()))))", "language_id": 71,
+         "stdin": str(i), "expected_output": str(sum(range(i)))}
+        for i in range(count)
+    ]
+    direct_jobs = [job_for(Judge0Submission(**b), str(i), LIMITS) for i, b in enumerate(bodies)]
+    local = LocalBackend(workers)
+    await local.start()
+    await judge(local, direct_jobs[:4])
+    direct_s, direct_failed = await judge(local, direct_jobs)
+    await local.aclose()
+
+    latencies: list[float] = []
+    statuses: list[int] = []
+    settings = ServiceSettings(limits=LIMITS)
+    with serve_in_background(lambda: LocalBackend(workers), settings) as service:
+        gate = asyncio.Semaphore(concurrency)
+        async with httpx.AsyncClient(
+            base_url=service.url, timeout=300, limits=httpx.Limits(max_connections=concurrency)
+        ) as client:
+
+            async def submit(body: dict[str, Any]) -> None:
+                async with gate:
+                    sent = time.perf_counter()
+                    answer = await client.post("/submissions?wait=true&fields=status", json=body)
+                    latencies.append(time.perf_counter() - sent)
+                    statuses.append(int(answer.json()["status"]["id"]))
+
+            await asyncio.gather(*(submit(b) for b in bodies[:4]))
+            latencies.clear()
+            statuses.clear()
+            started = time.perf_counter()
+            await asyncio.gather(*(submit(b) for b in bodies))
+            served_s = time.perf_counter() - started
+    p50, p99 = latency_summary(latencies)
+    return {
+        "count": count,
+        "direct_per_s": count / direct_s,
+        "served_per_s": count / served_s,
+        "p50_ms": 1000 * p50,
+        "p99_ms": 1000 * p99,
+        "accepted": statuses.count(3),
+        "direct_failed": direct_failed,
+    }
+
+
+async def sizing(problems: list[Problem], workers: int, size: int) -> dict[str, float]:
+    """Constants of the formula from sample A (local), its prediction for sample B on Ray."""
+    from perfcodegen.backends.ray import RayBackend
+
+    sample_a, sample_b = problems[:size], problems[size : 2 * size]
+    local = LocalBackend(workers)
+    await local.start()
+    check_s, _ = await judge(local, jobs_for(sample_a, MeasureMode.CHECK))
+    timed_s, _ = await judge(local, jobs_for(sample_a, MeasureMode.WALL))
+    await local.aclose()
+    tests_a = sum(len(p.tests) for p in sample_a)
+    c_check = check_s * workers / tests_a  # core-seconds per check execution
+    c_timed = timed_s * workers / tests_a  # core-seconds per (program, test) at E=12
+    ray = RayBackend(None, workers=workers, init_options={"num_cpus": workers})
+    await ray.start()
+    ray_s, failed = await judge(ray, jobs_for(sample_b, MeasureMode.WALL))
+    await ray.aclose()
+    tests_b = sum(len(p.tests) for p in sample_b)
+    return {
+        "c_check_ms": 1000 * c_check,
+        "c_timed_ms": 1000 * c_timed,
+        "tests_b": tests_b,
+        "predicted_b_s": tests_b * c_timed / workers,
+        "measured_b_s": ray_s,
+        "failed_b": failed,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--problems", type=int, default=6, help="problems per sample")
+    parser.add_argument("--submissions", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--data", type=Path, default=None)
+    args = parser.parse_args()
+    name, problems = load(args.data)
+    mean_tests = statistics.fmean(len(p.tests) for p in problems)
+    print(f"{name}: {len(problems)} problems with a reference, {mean_tests:.1f} tests each "
+          f"on average; {args.workers} workers")
+
+    ray = asyncio.run(local_vs_ray(jobs_for(problems[: args.problems], MeasureMode.CHECK),
+                                   args.workers, args.rounds))
+    overhead = 1 - ray["ray_per_s"] / ray["local_per_s"]
+    print(f"\n1. isolated executions/s ({ray['executions']:.0f} per round, best of "
+          f"{args.rounds}): local {ray['local_per_s']:.0f}, Ray {ray['ray_per_s']:.0f} "
+          f"(Ray overhead {100 * overhead:.1f}%; start-up {ray['ray_start_s']:.1f} s, "
+          f"not counted; failures {ray['failures']:.0f})")
+
+    served = asyncio.run(serve_vs_direct(args.submissions, args.workers, args.concurrency))
+    print(f"\n2. perfcodegen serve, {served['count']:.0f} submissions, {args.concurrency} in "
+          f"flight: {served['served_per_s']:.1f}/s (p50 {served['p50_ms']:.0f} ms, p99 "
+          f"{served['p99_ms']:.0f} ms, {served['accepted']:.0f} accepted) vs the local "
+          f"backend called directly {served['direct_per_s']:.1f} jobs/s")
+
+    size = asyncio.run(sizing(problems[args.problems :], args.workers, args.problems))
+    print(f"\n3. sizing constants (sample A, local): c_check {size['c_check_ms']:.2f} ms, "
+          f"c_timed(E=12) {size['c_timed_ms']:.2f} ms core-time per (program, test)")
+    print(f"   check on sample B ({size['tests_b']:.0f} tests, WALL E=12, Ray, "
+          f"{args.workers} cores): predicted {size['predicted_b_s']:.1f} s, measured "
+          f"{size['measured_b_s']:.1f} s ({size['failed_b']:.0f} failed)")
+    efficiency = ray["ray_per_s"] / ray["local_per_s"]
+    for correct in (0.5, 0.8):
+        work = len(problems) * 20 * mean_tests * (
+            size["c_check_ms"] + correct * size["c_timed_ms"]) / 1000
+        print(f"   MBPP+ k=20, E=12, {100 * correct:.0f}% correct: W = {work / 3600:.1f} "
+              f"core-hours; cores for 1 hour = W / (3600 s x {efficiency:.2f}) = "
+              f"{work / 3600 / efficiency:.1f}")
+
+
+if __name__ == "__main__":
+    main()
