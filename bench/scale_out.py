@@ -1,8 +1,8 @@
 """Scale-out costs, measured side by side in one run on this machine.
 
   1. Local vs Ray backend at the same core count: isolated executions/s (one program on one
-     test in its own process, CHECK mode) on MBPP+ references, both backends fed the same
-     jobs, alternated; Ray's start-up is reported apart.
+     test in its own process, CHECK mode) on HumanEval references, both backends fed the
+     same jobs, alternated; Ray's start-up is reported apart.
   2. `perfcodegen serve` (Judge0 API, loopback HTTP, `wait=true`): submissions/s and p50/p99
      latency, against the same jobs given to the local backend directly.
   3. A cluster-sizing formula for MBPP+ at k=20, E=12, with its constants measured here
@@ -11,13 +11,15 @@
 
     python bench/scale_out.py [--workers 2] [--problems 6] [--submissions 200]
 
-MBPP+ comes from ../shared/data/mbppplus (or --data); without it the bench uses HumanEval.
+The work is HumanEval's references (embedded; small programs like MBPP's). MBPP+'s size for
+the formula is read from ../shared/data/mbppplus (or --data) without running anything.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 from pathlib import Path
@@ -33,13 +35,23 @@ LIMITS = Limits(wall_time_s=30.0, cpu_time_s=30.0, memory_mb=2048)
 MBPP_PLUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "mbppplus"
 
 
-def load(data: Path | None) -> tuple[str, list[Problem]]:
-    path = data or MBPP_PLUS / "MbppPlus.jsonl.gz"
-    if path.exists():
-        config = RunConfig(name="b", benchmark="mbpp", variant="plus", data=str(path), model="n/n")
-        return "MBPP+", [p for p in select_problems(config) if p.references]
+def workload() -> list[Problem]:
+    """HumanEval's references (embedded, small programs like MBPP's) as the measured work."""
     config = RunConfig(name="b", benchmark="humaneval", model="n/n")
-    return "HumanEval", [p for p in select_problems(config) if p.references]
+    return [p for p in select_problems(config) if p.references]
+
+
+def mbpp_plus_tests(data: Path) -> tuple[int, float]:
+    """MBPP+'s size read from its raw rows (no reference is run): problems, mean tests."""
+    import gzip
+    import json
+
+    if not data.exists():
+        return 378, 108.5  # MBPP+ v0.2.0: 41,015 tests over 378 tasks
+    with gzip.open(data, "rt") as lines:
+        rows = [json.loads(line) for line in lines]
+    counts = [len(r["base_input"]) + len(r["plus_input"]) for r in rows]
+    return len(counts), statistics.fmean(counts)
 
 
 def jobs_for(problems: list[Problem], mode: MeasureMode, repeats: int = 12) -> list[JudgeJob]:
@@ -154,11 +166,13 @@ async def serve_vs_direct(count: int, workers: int, concurrency: int) -> dict[st
     }
 
 
-async def sizing(problems: list[Problem], workers: int, size: int) -> dict[str, float]:
+async def sizing(
+    problems: list[Problem], workers: int, size: int, efficiency: float
+) -> dict[str, float]:
     """Constants of the formula from sample A (local), its prediction for sample B on Ray."""
     from perfcodegen.backends.ray import RayBackend
 
-    sample_a, sample_b = problems[:size], problems[size : 2 * size]
+    sample_a, sample_b = problems[0::2][:size], problems[1::2][:size]  # interleaved
     local = LocalBackend(workers)
     await local.start()
     check_s, _ = await judge(local, jobs_for(sample_a, MeasureMode.CHECK))
@@ -169,6 +183,7 @@ async def sizing(problems: list[Problem], workers: int, size: int) -> dict[str, 
     c_timed = timed_s * workers / tests_a  # core-seconds per (program, test) at E=12
     ray = RayBackend(None, workers=workers, init_options={"num_cpus": workers})
     await ray.start()
+    await judge(ray, jobs_for(problems[-2:], MeasureMode.CHECK))  # warm the actors
     ray_s, failed = await judge(ray, jobs_for(sample_b, MeasureMode.WALL))
     await ray.aclose()
     tests_b = sum(len(p.tests) for p in sample_b)
@@ -176,7 +191,7 @@ async def sizing(problems: list[Problem], workers: int, size: int) -> dict[str, 
         "c_check_ms": 1000 * c_check,
         "c_timed_ms": 1000 * c_timed,
         "tests_b": tests_b,
-        "predicted_b_s": tests_b * c_timed / workers,
+        "predicted_b_s": tests_b * c_timed / (workers * efficiency),
         "measured_b_s": ray_s,
         "failed_b": failed,
     }
@@ -185,24 +200,27 @@ async def sizing(problems: list[Problem], workers: int, size: int) -> dict[str, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--problems", type=int, default=6, help="problems per sample")
+    parser.add_argument("--problems", type=int, default=24, help="problems per sample")
     parser.add_argument("--submissions", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--data", type=Path, default=None)
     args = parser.parse_args()
-    name, problems = load(args.data)
-    mean_tests = statistics.fmean(len(p.tests) for p in problems)
-    print(f"{name}: {len(problems)} problems with a reference, {mean_tests:.1f} tests each "
-          f"on average; {args.workers} workers")
+    problems = workload()
+    plus_count, mean_tests = mbpp_plus_tests(args.data or MBPP_PLUS / "MbppPlus.jsonl.gz")
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"workload: HumanEval references ({len(problems)}), "
+          f"{statistics.fmean(len(p.tests) for p in problems):.1f} tests each; MBPP+ (for the "
+          f"formula): {plus_count} problems, {mean_tests:.1f} tests each; {args.workers} workers")
 
-    ray = asyncio.run(local_vs_ray(jobs_for(problems[: args.problems], MeasureMode.CHECK),
-                                   args.workers, args.rounds))
+    ray = asyncio.run(local_vs_ray(jobs_for(problems, MeasureMode.CHECK), args.workers,
+                                   args.rounds))
     overhead = 1 - ray["ray_per_s"] / ray["local_per_s"]
     print(f"\n1. isolated executions/s ({ray['executions']:.0f} per round, best of "
           f"{args.rounds}): local {ray['local_per_s']:.0f}, Ray {ray['ray_per_s']:.0f} "
           f"(Ray overhead {100 * overhead:.1f}%; start-up {ray['ray_start_s']:.1f} s, "
           f"not counted; failures {ray['failures']:.0f})")
+    print(f"   load average now: {os.getloadavg()[0]:.1f}")
 
     served = asyncio.run(serve_vs_direct(args.submissions, args.workers, args.concurrency))
     print(f"\n2. perfcodegen serve, {served['count']:.0f} submissions, {args.concurrency} in "
@@ -210,15 +228,15 @@ def main() -> None:
           f"{served['p99_ms']:.0f} ms, {served['accepted']:.0f} accepted) vs the local "
           f"backend called directly {served['direct_per_s']:.1f} jobs/s")
 
-    size = asyncio.run(sizing(problems[args.problems :], args.workers, args.problems))
+    efficiency = ray["ray_per_s"] / ray["local_per_s"]
+    size = asyncio.run(sizing(problems, args.workers, args.problems, efficiency))
     print(f"\n3. sizing constants (sample A, local): c_check {size['c_check_ms']:.2f} ms, "
           f"c_timed(E=12) {size['c_timed_ms']:.2f} ms core-time per (program, test)")
     print(f"   check on sample B ({size['tests_b']:.0f} tests, WALL E=12, Ray, "
           f"{args.workers} cores): predicted {size['predicted_b_s']:.1f} s, measured "
           f"{size['measured_b_s']:.1f} s ({size['failed_b']:.0f} failed)")
-    efficiency = ray["ray_per_s"] / ray["local_per_s"]
     for correct in (0.5, 0.8):
-        work = len(problems) * 20 * mean_tests * (
+        work = plus_count * 20 * mean_tests * (
             size["c_check_ms"] + correct * size["c_timed_ms"]) / 1000
         print(f"   MBPP+ k=20, E=12, {100 * correct:.0f}% correct: W = {work / 3600:.1f} "
               f"core-hours; cores for 1 hour = W / (3600 s x {efficiency:.2f}) = "

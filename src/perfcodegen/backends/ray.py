@@ -62,6 +62,8 @@ class RayBackend:
     otherwise it joins the cluster at `address` ("host:port" or "auto"). A runtime this
     backend started is shut down by `aclose`. `workers=None`: one actor per CPU of the
     cluster. A job is sent again at most `max_retries` times when its actor dies.
+    `calls_in_flight`: jobs handed to one actor at a time; it runs them one after another
+    (never two at once), and the next one is already there when a result travels back.
     """
 
     def __init__(
@@ -71,6 +73,7 @@ class RayBackend:
         workers: int | None = None,
         isolation: str = "full",
         max_retries: int = 3,
+        calls_in_flight: int = 2,
         init_options: dict[str, Any] | None = None,
     ) -> None:
         self._ray = cast(Any, require("ray", "ray"))
@@ -86,6 +89,7 @@ class RayBackend:
         self.workers = max(1, workers or cpus)
         self.isolation = isolation
         self.max_retries = max_retries
+        self.calls_in_flight = max(1, calls_in_flight)
         self.stats = RayStats()
         actor_class = self._ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=0)
         self._actor_class: Any = actor_class(JudgeWorker)
@@ -105,8 +109,9 @@ class RayBackend:
             except self._ray.exceptions.RayActorError as exc:
                 raise PerfCodegenError(f"the Ray judge workers could not start: {exc}") from exc
             idle: asyncio.Queue[Any] = asyncio.Queue()
-            for actor in self._actors:
-                idle.put_nowait(actor)
+            for _ in range(self.calls_in_flight):
+                for actor in self._actors:
+                    idle.put_nowait(actor)
             self._idle = idle
 
     async def worker_pids(self) -> list[int]:
