@@ -65,12 +65,45 @@ def jobs_for(problems: list[Problem], mode: MeasureMode, repeats: int = 12) -> l
     ]
 
 
+def tree_cpu_s() -> float:
+    """CPU seconds used so far by this process and every live descendant (Ray's daemons and
+    workers, fork servers), including the reaped children each has waited for (/proc).
+    Other load on the machine barely moves it, unlike wall-clock throughput."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = sum(int(value) for value in fields[11:15])
+    tree, frontier = {os.getpid()}, [os.getpid()]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(times.get(pid, 0) for pid in tree) / ticks
+
+
 async def judge(backend: Any, jobs: list[JudgeJob]) -> tuple[float, int]:
     """Seconds to judge every job (started backend), and how many failed (should be 0)."""
     started = time.perf_counter()
     results = await asyncio.gather(*(backend.submit(job) for job in jobs))
     elapsed = time.perf_counter() - started
     return elapsed, sum(not r.result.ok for r in results)
+
+
+async def judge_cpu(backend: Any, jobs: list[JudgeJob]) -> tuple[float, float, int]:
+    """`judge`, plus the CPU seconds the whole process tree used meanwhile."""
+    before = tree_cpu_s()
+    elapsed, failed = await judge(backend, jobs)
+    return elapsed, tree_cpu_s() - before, failed
 
 
 async def local_vs_ray(jobs: list[JudgeJob], workers: int, rounds: int) -> dict[str, float]:
@@ -89,11 +122,13 @@ async def local_vs_ray(jobs: list[JudgeJob], workers: int, rounds: int) -> dict[
     await judge(ray, jobs[:2])  # warm both: first jobs pay imports in fresh workers
     await judge(local, jobs[:2])
     best = {"local": float("inf"), "ray": float("inf")}
+    cpu = {"local": float("inf"), "ray": float("inf")}
     failures = 0
     for _ in range(rounds):
         for name, backend in (("local", local), ("ray", ray)):
-            elapsed, failed = await judge(backend, jobs)
+            elapsed, used, failed = await judge_cpu(backend, jobs)
             best[name] = min(best[name], elapsed)
+            cpu[name] = min(cpu[name], used)
             failures += failed
     await local.aclose()
     await ray.aclose()
@@ -102,6 +137,8 @@ async def local_vs_ray(jobs: list[JudgeJob], workers: int, rounds: int) -> dict[
         "local_per_s": executions / best["local"],
         "ray_per_s": executions / best["ray"],
         "ray_start_s": ray_start_s,
+        "local_cpu_ms": 1000 * cpu["local"] / executions,
+        "ray_cpu_ms": 1000 * cpu["ray"] / executions,
         "failures": failures,
     }
 
@@ -169,29 +206,32 @@ async def serve_vs_direct(count: int, workers: int, concurrency: int) -> dict[st
 async def sizing(
     problems: list[Problem], workers: int, size: int, efficiency: float
 ) -> dict[str, float]:
-    """Constants of the formula from sample A (local), its prediction for sample B on Ray."""
+    """Constants of the formula from sample A (local), its prediction for sample B on Ray.
+
+    Constants are CPU seconds of the whole process tree per (program, test), so the
+    machine's other load does not move them; B's prediction is in CPU seconds too."""
     from perfcodegen.backends.ray import RayBackend
 
     sample_a, sample_b = problems[0::2][:size], problems[1::2][:size]  # interleaved
     local = LocalBackend(workers)
     await local.start()
-    check_s, _ = await judge(local, jobs_for(sample_a, MeasureMode.CHECK))
-    timed_s, _ = await judge(local, jobs_for(sample_a, MeasureMode.WALL))
+    _, check_cpu, _ = await judge_cpu(local, jobs_for(sample_a, MeasureMode.CHECK))
+    _, timed_cpu, _ = await judge_cpu(local, jobs_for(sample_a, MeasureMode.WALL))
     await local.aclose()
     tests_a = sum(len(p.tests) for p in sample_a)
-    c_check = check_s * workers / tests_a  # core-seconds per check execution
-    c_timed = timed_s * workers / tests_a  # core-seconds per (program, test) at E=12
+    c_check, c_timed = check_cpu / tests_a, timed_cpu / tests_a
     ray = RayBackend(None, workers=workers, init_options={"num_cpus": workers})
     await ray.start()
     await judge(ray, jobs_for(problems[-2:], MeasureMode.CHECK))  # warm the actors
-    ray_s, failed = await judge(ray, jobs_for(sample_b, MeasureMode.WALL))
+    ray_s, ray_cpu, failed = await judge_cpu(ray, jobs_for(sample_b, MeasureMode.WALL))
     await ray.aclose()
     tests_b = sum(len(p.tests) for p in sample_b)
     return {
         "c_check_ms": 1000 * c_check,
         "c_timed_ms": 1000 * c_timed,
         "tests_b": tests_b,
-        "predicted_b_s": tests_b * c_timed / (workers * efficiency),
+        "predicted_b_cpu_s": tests_b * c_timed / efficiency,
+        "measured_b_cpu_s": ray_cpu,
         "measured_b_s": ray_s,
         "failed_b": failed,
     }
@@ -220,7 +260,10 @@ def main() -> None:
           f"{args.rounds}): local {ray['local_per_s']:.0f}, Ray {ray['ray_per_s']:.0f} "
           f"(Ray overhead {100 * overhead:.1f}%; start-up {ray['ray_start_s']:.1f} s, "
           f"not counted; failures {ray['failures']:.0f})")
-    print(f"   load average now: {os.getloadavg()[0]:.1f}")
+    print(f"   CPU time of the whole process tree per execution: local "
+          f"{ray['local_cpu_ms']:.2f} ms, Ray {ray['ray_cpu_ms']:.2f} ms (Ray overhead "
+          f"{100 * (ray['ray_cpu_ms'] / ray['local_cpu_ms'] - 1):.1f}%, independent of the "
+          f"machine's other load); load average now: {os.getloadavg()[0]:.1f}")
 
     served = asyncio.run(serve_vs_direct(args.submissions, args.workers, args.concurrency))
     print(f"\n2. perfcodegen serve, {served['count']:.0f} submissions, {args.concurrency} in "
@@ -228,19 +271,21 @@ def main() -> None:
           f"{served['p99_ms']:.0f} ms, {served['accepted']:.0f} accepted) vs the local "
           f"backend called directly {served['direct_per_s']:.1f} jobs/s")
 
-    efficiency = ray["ray_per_s"] / ray["local_per_s"]
+    efficiency = ray["local_cpu_ms"] / ray["ray_cpu_ms"]
     size = asyncio.run(sizing(problems, args.workers, args.problems, efficiency))
-    print(f"\n3. sizing constants (sample A, local): c_check {size['c_check_ms']:.2f} ms, "
-          f"c_timed(E=12) {size['c_timed_ms']:.2f} ms core-time per (program, test)")
-    print(f"   check on sample B ({size['tests_b']:.0f} tests, WALL E=12, Ray, "
-          f"{args.workers} cores): predicted {size['predicted_b_s']:.1f} s, measured "
-          f"{size['measured_b_s']:.1f} s ({size['failed_b']:.0f} failed)")
+    print(f"\n3. sizing constants (sample A, local, CPU time of the process tree per "
+          f"(program, test)): c_check {size['c_check_ms']:.2f} ms, c_timed(E=12) "
+          f"{size['c_timed_ms']:.2f} ms; Ray CPU efficiency {efficiency:.2f}")
+    print(f"   check on sample B ({size['tests_b']:.0f} tests, WALL E=12, on Ray): "
+          f"tests x c_timed / efficiency = {size['predicted_b_cpu_s']:.1f} CPU s predicted, "
+          f"{size['measured_b_cpu_s']:.1f} CPU s measured ({size['measured_b_s']:.1f} s wall "
+          f"on {args.workers} loaded cores; {size['failed_b']:.0f} failed)")
     for correct in (0.5, 0.8):
         work = plus_count * 20 * mean_tests * (
-            size["c_check_ms"] + correct * size["c_timed_ms"]) / 1000
-        print(f"   MBPP+ k=20, E=12, {100 * correct:.0f}% correct: W = {work / 3600:.1f} "
-              f"core-hours; cores for 1 hour = W / (3600 s x {efficiency:.2f}) = "
-              f"{work / 3600 / efficiency:.1f}")
+            size["c_check_ms"] + correct * size["c_timed_ms"]) / 1000 / efficiency
+        print(f"   MBPP+ k=20, E=12, {100 * correct:.0f}% correct: W = P k T (c_check + q "
+              f"c_timed) / efficiency = {work / 3600:.1f} core-hours: {work / 3600:.0f} "
+              f"cores for one hour")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -82,3 +86,28 @@ async def test_an_unreachable_server_is_one_clear_error() -> None:
     backend = Judge0Backend("http://127.0.0.1:9")
     with pytest.raises(PerfCodegenError, match="cannot reach the Judge0 server"):
         await _judge(backend, [corpus()[0][0]])
+
+
+def test_eval_moves_to_a_judge0_server_with_one_backend_flag(
+    judge0_server: RunningService, tmp_path: Path
+) -> None:
+    """`perfcodegen eval --backend judge0` against perfcodegen serve: HumanEval's references
+    get the same verdicts as on the local backend."""
+
+    def evaluate(name: str, *extra: str) -> dict[str, object]:
+        command = [
+            sys.executable, "-m", "perfcodegen", "eval", "humaneval", "--limit", "4",
+            "--measure", "wall", "--repeats", "2", "--json", "--workers", "2",
+            "--out", str(tmp_path / name), *extra,
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        summary: dict[str, object] = json.loads(done.stdout)
+        return summary
+
+    remote = evaluate("judge0", "--backend", "judge0", "--judge0-url", judge0_server.url,
+                      "--isolation", "partial")
+    local = evaluate("local")
+    for key in ("tasks", "samples", "pass_at_k", "verdicts", "timed"):
+        assert remote[key] == local[key], key
+    assert remote["isolation"] == "partial" and local["isolation"] == "full"
