@@ -253,17 +253,24 @@ def main() -> None:
           f"{statistics.fmean(len(p.tests) for p in problems):.1f} tests each; MBPP+ (for the "
           f"formula): {plus_count} problems, {mean_tests:.1f} tests each; {args.workers} workers")
 
-    ray = asyncio.run(local_vs_ray(jobs_for(problems, MeasureMode.CHECK), args.workers,
-                                   args.rounds))
-    overhead = 1 - ray["ray_per_s"] / ray["local_per_s"]
-    print(f"\n1. isolated executions/s ({ray['executions']:.0f} per round, best of "
-          f"{args.rounds}): local {ray['local_per_s']:.0f}, Ray {ray['ray_per_s']:.0f} "
-          f"(Ray overhead {100 * overhead:.1f}%; start-up {ray['ray_start_s']:.1f} s, "
-          f"not counted; failures {ray['failures']:.0f})")
-    print(f"   CPU time of the whole process tree per execution: local "
-          f"{ray['local_cpu_ms']:.2f} ms, Ray {ray['ray_cpu_ms']:.2f} ms (Ray overhead "
-          f"{100 * (ray['ray_cpu_ms'] / ray['local_cpu_ms'] - 1):.1f}%, independent of the "
-          f"machine's other load); load average now: {os.getloadavg()[0]:.1f}")
+    small = jobs_for(problems, MeasureMode.CHECK)
+    sized = [  # one program against ~MBPP+'s test count: its own tests, repeated
+        job.model_copy(update={"tests": job.tests * max(1, round(mean_tests / len(job.tests)))})
+        for job in jobs_for(problems[: args.problems], MeasureMode.CHECK)
+    ]
+    print("\n1. local vs Ray, isolated executions (CHECK), best of "
+          f"{args.rounds} alternated rounds")
+    ray = {}
+    for label, jobs in (("HumanEval jobs", small), ("MBPP+-sized jobs", sized)):
+        ray = asyncio.run(local_vs_ray(jobs, args.workers, args.rounds))
+        tests = statistics.fmean(len(j.tests) for j in jobs)
+        print(f"   {label} ({len(jobs)} jobs, {tests:.1f} tests each): executions/s local "
+              f"{ray['local_per_s']:.0f}, Ray {ray['ray_per_s']:.0f} "
+              f"({100 * (1 - ray['ray_per_s'] / ray['local_per_s']):.1f}% fewer); CPU time of "
+              f"the process tree per execution local {ray['local_cpu_ms']:.2f} ms, Ray "
+              f"{ray['ray_cpu_ms']:.2f} ms ({100 * (ray['ray_cpu_ms'] / ray['local_cpu_ms'] - 1):.1f}"
+              f"% more); Ray start-up {ray['ray_start_s']:.1f} s (not counted); "
+              f"failures {ray['failures']:.0f}; load average {os.getloadavg()[0]:.1f}")
 
     served = asyncio.run(serve_vs_direct(args.submissions, args.workers, args.concurrency))
     print(f"\n2. perfcodegen serve, {served['count']:.0f} submissions, {args.concurrency} in "

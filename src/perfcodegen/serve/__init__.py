@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import socket
+from typing import Any, cast
 
 from perfcodegen.backends.base import Backend
 from perfcodegen.errors import require
@@ -16,15 +16,12 @@ def serve(
     settings: ServiceSettings,
     host: str = "127.0.0.1",
     port: int = 2358,
-    sock: socket.socket | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM; then stop accepting connections, finish every accepted
     job, and close the backend. Port 2358 is Judge0's."""
-    import typing
-
-    uvicorn = typing.cast(typing.Any, require("uvicorn", "serve"))
+    uvicorn = cast(Any, require("uvicorn", "serve"))
     config = uvicorn.Config(
         create_app(backend, settings), host=host, port=port, log_level="warning", lifespan="on"
     )
     server = uvicorn.Server(config)
-    server.run(sockets=[sock] if sock is not None else None)
+    server.run()
