@@ -57,7 +57,10 @@ async def test_ray_verdicts_and_timed_results_equal_the_local_backends(ray_clust
 
     jobs = [job for mode in (MeasureMode.CHECK, MeasureMode.WALL) for job, _ in corpus(mode)]
     jobs = [j.model_copy(update={"job_id": f"{j.job_id}-{j.mode.value}"}) for j in jobs]
-    on_ray = await _judge_all(RayBackend(ray_cluster, workers=2), jobs)
+    backend = RayBackend(ray_cluster, workers=2)
+    pinned = [cpu for cpu in await backend.worker_cpus() if cpu is not None]
+    assert len(pinned) == len(set(pinned))  # no two actors on one core
+    on_ray = await _judge_all(backend, jobs)
     on_local = await _judge_all(LocalBackend(2), jobs)
     assert set(on_ray) == set(on_local) == {j.job_id for j in jobs}
     for job_id in on_local:
