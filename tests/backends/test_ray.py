@@ -102,22 +102,16 @@ async def test_a_killed_worker_loses_no_job_and_judges_none_twice(ray_cluster: s
 
 @needs_ray
 @pytest.mark.slow
-def test_eval_on_ray_from_a_second_process_matches_local(ray_cluster: str, tmp_path: Path) -> None:
-    """`perfcodegen eval --backend ray --ray-address` joins the cluster from another process."""
-
-    def evaluate(*extra: str) -> dict[str, object]:
-        command = [
-            sys.executable, "-m", "perfcodegen", "eval", "humaneval", "--limit", "3",
-            "--measure", "wall", "--repeats", "2", "--json", "--out", str(tmp_path / extra[-1]),
-            "--workers", "2", *extra[:-1],
-        ]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr[-2000:]
-        summary: dict[str, object] = json.loads(done.stdout)
-        return summary
-
-    on_ray = evaluate("--backend", "ray", "--ray-address", ray_cluster, "ray")
-    on_local = evaluate("local")
-    for key in ("tasks", "samples", "pass_at_k", "verdicts", "timed", "isolation"):
-        assert on_ray[key] == on_local[key], key
-    assert on_ray["pass_at_k"] == {"pass@1": 1.0}
+def test_eval_on_ray_from_a_second_process(ray_cluster: str, tmp_path: Path) -> None:
+    """`perfcodegen eval --backend ray --ray-address` joins the cluster from another process
+    (verdict equality with the local backend is the first test's; here: the CLI path)."""
+    command = [
+        sys.executable, "-m", "perfcodegen", "eval", "humaneval", "--limit", "3",
+        "--measure", "wall", "--repeats", "2", "--json", "--out", str(tmp_path / "ray"),
+        "--backend", "ray", "--ray-address", ray_cluster,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads(done.stdout)
+    assert summary["pass_at_k"] == {"pass@1": 1.0} and summary["verdicts"] == {"passed": 3}
+    assert summary["timed"] == 3 and summary["isolation"] == "full"
