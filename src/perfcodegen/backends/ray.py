@@ -80,7 +80,8 @@ class RayStats:
 
     dispatched: dict[str, int] = field(default_factory=dict)
     completed: dict[str, int] = field(default_factory=dict)
-    worker_deaths: int = 0
+    lost_calls: int = 0
+    """Calls that failed because their actor died (each is dispatched again)."""
 
 
 class RayBackend:
@@ -164,7 +165,7 @@ class RayBackend:
             try:
                 result_json: str = await actor.run.remote(job_json)
             except self._ray.exceptions.RayActorError:
-                self.stats.worker_deaths += 1
+                self.stats.lost_calls += 1
                 continue  # Ray restarts the actor; the job goes to the next free one
             finally:
                 self._idle.put_nowait(actor)
