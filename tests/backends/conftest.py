@@ -72,11 +72,11 @@ def _wait_for_port(address: str, head: subprocess.Popen[bytes], timeout_s: float
 
 
 def _end_group(head: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the head's process group (Ray cleans up), then SIGKILL what is left of it."""
+    """SIGTERM the head's process group, then (after 5 s at most) SIGKILL what is left of it."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(head.pid, signal.SIGTERM)
     with contextlib.suppress(subprocess.TimeoutExpired):
-        head.wait(timeout=30)
+        head.wait(timeout=5)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(head.pid, signal.SIGKILL)
     head.wait()
