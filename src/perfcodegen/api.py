@@ -19,6 +19,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from perfcodegen.backends import open_backend
 from perfcodegen.config import ProblemSelection, RunConfig, RuntimeOptions
 from perfcodegen.errors import DataError, PerfCodegenError
 from perfcodegen.judge import CompareOptions, Judge, JudgeConfig
@@ -128,7 +129,12 @@ async def run_config(
             isolation=options.isolation,
             compare=CompareOptions(strict_types=config.strict_types),
         )
-        async with Judge(judge_config) as judge:
+        backend = open_backend(
+            options.backend, workers=options.workers, isolation=options.isolation,
+            ray_address=options.ray_address, judge0_url=options.judge0_url,
+            judge0_key=options.judge0_key,
+        )  # fmt: skip
+        async with Judge(judge_config, backend=backend) as judge:
             if config.ecco_fix:
                 problems = await _almost_correct(problems, judge)
             summary = await run_method(

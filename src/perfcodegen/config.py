@@ -121,6 +121,11 @@ class RuntimeOptions(BaseModel):
     workers: int | None = None
     isolation: Literal["full", "partial", "none"] = "full"
     """The weakest judge sandbox accepted; recorded with every judge result."""
+    backend: Literal["local", "ray", "judge0"] = "local"
+    """Where judge jobs run (perfcodegen.backends.open_backend)."""
+    ray_address: str | None = None
+    judge0_url: str | None = None
+    judge0_key: str | None = None
     max_connections: int = 16
     max_problems_in_flight: int = 8
     cache: bool = True

@@ -88,6 +88,22 @@ IsolationOpt = Annotated[
         "(see docs/judge.md). Below it, nothing runs.",
     ),
 ]
+BackendOpt = Annotated[
+    str,
+    typer.Option(
+        "--backend", help="Where the judge runs: local (default), ray or judge0 (docs/scale-out.md)."
+    ),
+]
+RayAddressOpt = Annotated[
+    str | None,
+    typer.Option("--ray-address", help="Ray cluster to join, host:port (default: start one here)."),
+]
+Judge0UrlOpt = Annotated[
+    str | None, typer.Option("--judge0-url", help="Judge0 server URL (with --backend judge0).")
+]
+Judge0KeyOpt = Annotated[
+    str | None, typer.Option("--judge0-key", help="Judge0 auth token (X-Auth-Token); never saved.")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
 

@@ -16,17 +16,21 @@ from rich.table import Table
 
 from perfcodegen.cli._app import app, console, parse_options, print_json
 from perfcodegen.cli._options import (
+    BackendOpt,
     BenchmarkArg,
     DataOpt,
     DetailsOpt,
     DifficultyOpt,
     IsolationOpt,
     JsonOpt,
+    Judge0KeyOpt,
+    Judge0UrlOpt,
     LimitOpt,
     LoaderOptionOpt,
     MeasureOpt,
     MemoryOpt,
     ProblemsOpt,
+    RayAddressOpt,
     RepeatsOpt,
     SplitOpt,
     StrictTypesOpt,
@@ -67,6 +71,10 @@ def eval_command(
     time_limit_factor: TimeLimitFactorOpt = 4.0,
     workers: WorkersOpt = None,
     isolation: IsolationOpt = "full",
+    backend: BackendOpt = "local",
+    ray_address: RayAddressOpt = None,
+    judge0_url: Judge0UrlOpt = None,
+    judge0_key: Judge0KeyOpt = None,
     limit: LimitOpt = None,
     difficulty: DifficultyOpt = None,
     option: LoaderOptionOpt = None,
@@ -90,6 +98,7 @@ def eval_command(
         strict_types=strict_types, timing_tests=timing_tests,
         time_limit_floor_s=time_limit_floor, time_limit_factor=time_limit_factor,
         workers=workers, isolation=_isolation(isolation), show_progress=not as_json,
+        backend=backend, ray_address=ray_address, judge0_url=judge0_url, judge0_key=judge0_key,
         **api.eval_settings(solutions),
     )  # fmt: skip
     if out is not None:

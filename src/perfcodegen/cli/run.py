@@ -13,17 +13,21 @@ from rich.text import Text
 
 from perfcodegen.cli._app import app, console, err_console, parse_options, print_json
 from perfcodegen.cli._options import (
+    BackendOpt,
     BenchmarkArg,
     DataOpt,
     DetailsOpt,
     DifficultyOpt,
     IsolationOpt,
     JsonOpt,
+    Judge0KeyOpt,
+    Judge0UrlOpt,
     LimitOpt,
     LoaderOptionOpt,
     MeasureOpt,
     MemoryOpt,
     ProblemsOpt,
+    RayAddressOpt,
     RepeatsOpt,
     SplitOpt,
     StrictTypesOpt,
@@ -132,6 +136,10 @@ def run(
     time_limit_factor: TimeLimitFactorOpt = 4.0,
     workers: WorkersOpt = None,
     isolation: IsolationOpt = "full",
+    backend: BackendOpt = "local",
+    ray_address: RayAddressOpt = None,
+    judge0_url: Judge0UrlOpt = None,
+    judge0_key: Judge0KeyOpt = None,
     max_connections: Annotated[int, typer.Option(min=1, help="Concurrent model requests.")] = 16,
     cache: Annotated[
         bool, typer.Option("--cache/--no-cache", help="Use the persistent response cache.")
@@ -195,6 +203,10 @@ def run(
         out=out or Path("runs") / name,
         workers=workers,
         isolation=_isolation(isolation),
+        backend=backend,  # type: ignore[arg-type]
+        ray_address=ray_address,
+        judge0_url=judge0_url,
+        judge0_key=judge0_key,
         max_connections=max_connections,
         cache=cache,
         api_key=api_key,
