@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from perfcodegen.problems import apps, custom, ecco, humaneval, mbpp, pie  # noqa: F401
+from perfcodegen.problems import apps, custom, ecco, enamel, humaneval, mbpp, pie  # noqa: F401
