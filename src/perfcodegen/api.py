@@ -37,6 +37,24 @@ async def _almost_correct(problems: list[Problem], judge: LocalJudgeService) -> 
     return kept
 
 
+async def with_stress_tests(
+    problems: list[Problem], config: RunConfig, options: RuntimeOptions
+) -> list[Problem]:
+    """Stress tests for `--timing-tests stress|both` (and always for enamel, whose
+    correctness includes them); other benchmarks borrow ENAMEL's generators by task id."""
+    from pathlib import Path
+
+    from perfcodegen.problems.enamel import with_enamel_generators
+    from perfcodegen.problems.stress import attach_stress_tests_async
+
+    if config.timing_tests == "given" and config.benchmark != "enamel":
+        return problems
+    if config.benchmark != "enamel":
+        source = config.load_options.get("enamel")
+        problems = with_enamel_generators(problems, Path(source) if source else None)
+    return await attach_stress_tests_async(problems, isolation=options.isolation)
+
+
 async def run(
     config: RunConfig,
     options: RuntimeOptions,
@@ -46,6 +64,7 @@ async def run(
 ) -> RunSummary:
     """Run (or resume) `config` into `options.out`. Finished work is never redone."""
     chosen = problems if problems is not None else select_problems(config)
+    chosen = await with_stress_tests(chosen, config, options)
     cache = ResponseCache(options.cache_path) if options.cache else None
     model = open_model(config.model, config, options, cache)
     refine = open_model(config.refine_model, config, options, cache) if config.refine_model else None

@@ -56,6 +56,9 @@ class RunConfig(BaseModel):
     memory: bool = False
     max_references: int = 10
     """At most this many reference (human) solutions are timed per problem."""
+    timing_tests: Literal["given", "stress", "both"] = "given"
+    """Tests that costliest-test feedback and final timing use (stress: generated inputs at
+    size levels, see problems/stress.py); correctness always uses every test."""
 
     def with_overrides(self, **changes: object) -> RunConfig:
         return self.model_copy(update=changes)

@@ -16,6 +16,7 @@ from perfcodegen.methods.base import get_method_info
 from perfcodegen.methods.session import ProblemSession
 from perfcodegen.metrics.bestk import View, final_program
 from perfcodegen.metrics.records import CandidateOutcome, ProblemOutcome
+from perfcodegen.problems.stress import timing_tests
 
 
 async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
@@ -42,7 +43,8 @@ async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
     inputs = [problem.input_program] if input_ok and problem.input_program else []
     programs = [*references, *inputs, *(c.code for c in correct if c.code)]
     timed = await measure_programs(
-        session.run_job, programs, all_tests, config.measure, config.memory
+        session.run_job, programs, timing_tests(all_tests, config.timing_tests), config.measure,
+        config.memory,
     )
 
     def cost(source: str | None) -> Measured:

@@ -92,6 +92,14 @@ def run(
     iterations: Annotated[int, typer.Option(help="Refinement iterations (iterative methods).")] = 1,
     few_shot: Annotated[int, typer.Option(help="Demonstrations for few-shot methods.")] = 2,
     measure: MeasureOpt = "paired",
+    timing_tests: Annotated[
+        str | None,
+        typer.Option(
+            help="Tests timed for feedback and final figures: given, stress (generated inputs "
+            "at size levels; default for enamel) or both. Other benchmarks take ENAMEL's "
+            "generators from --option enamel=PATH (its enamel.csv).",
+        ),
+    ] = None,
     repeats: RepeatsOpt = 12,
     memory: MemoryOpt = False,
     workers: WorkersOpt = None,
@@ -133,6 +141,7 @@ def run(
         ecco_fix=ecco_fix,
         few_shot=few_shot,
         measure=measure,  # type: ignore[arg-type]
+        timing_tests=timing_tests or ("stress" if benchmark == "enamel" else "given"),  # type: ignore[arg-type]
         repeats=repeats,
         memory=memory,
     )

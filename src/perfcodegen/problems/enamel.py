@@ -101,3 +101,24 @@ INFO = register(
         source=f"--data enamel.csv (q-rz/enamel dataset/enamel.csv) or hub {HUB_ID}",
     )
 )
+
+
+def with_enamel_generators(problems: list[Problem], data: Path | None) -> list[Problem]:
+    """HumanEval-based problems with ENAMEL's generator for the same task (their own first
+    reference still gives the expected values); problems with a generator already, or with no
+    ENAMEL counterpart, are returned unchanged."""
+    specs = {
+        p.native_id: p.metadata.extra["stress"]
+        for p in load_enamel(LoadOptions(split="all", data=data))
+    }
+    out = []
+    for problem in problems:
+        spec = specs.get(problem.native_id)
+        if spec is None or "stress" in problem.metadata.extra:
+            out.append(problem)
+            continue
+        metadata = problem.metadata.model_copy(
+            update={"extra": {**problem.metadata.extra, "stress": spec}}
+        )
+        out.append(problem.model_copy(update={"metadata": metadata}))
+    return out
