@@ -104,11 +104,11 @@ INFO = register(
 
 
 def with_enamel_generators(problems: list[Problem], data: Path | None) -> list[Problem]:
-    """HumanEval-based problems with ENAMEL's generator for the same task (their own first
-    reference still gives the expected values); problems with a generator already, or with no
+    """HumanEval-based problems with ENAMEL's generator for the same task, and its expert
+    solution as the oracle of expected values; problems with a generator already, or with no
     ENAMEL counterpart, are returned unchanged."""
     specs = {
-        p.native_id: p.metadata.extra["stress"]
+        p.native_id: {**p.metadata.extra["stress"], "oracle": p.references[0]}
         for p in load_enamel(LoadOptions(split="all", data=data))
     }
     out = []
