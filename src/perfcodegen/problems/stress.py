@@ -44,6 +44,8 @@ EXACT_CHECKER = "type(output) == type(answer) and output == answer"
 TOLERANCE_CHECKERS = ("abs(answer - output) < 1e-4", "max(abs(a - b) for a, b in zip(answer, output)) < 1e-4")
 TOLERANCE = 1e-4
 _INPUT_FUNCTION = "_perfcodegen_stress_input"
+BUILD_LIMITS = Limits(output_bytes=64 << 20, wall_time_s=30.0, cpu_time_s=30.0)
+"""Drawing inputs and expected values: large values come back, slow references finish."""
 _NAME = re.compile(r"^stress/L(\d+)/C(\d+)/n=(\d+)$")
 
 TimingTests = Literal["given", "stress", "both"]
@@ -121,7 +123,7 @@ def draw_inputs(spec: StressSpec, observer: ValueObserver, limits: Limits | None
         for case in range(count)
     ]
     calls = [[spec.case_seed(level, case), size, level, case] for level, case, size in slots]
-    observed = observer.call(generator_program(spec), _INPUT_FUNCTION, calls, limits)
+    observed = observer.call(generator_program(spec), _INPUT_FUNCTION, calls, limits or BUILD_LIMITS)
     inputs = []
     for (level, case, size), result in zip(slots, observed, strict=True):
         if not result.ok or not isinstance(result.value, list):
@@ -152,7 +154,9 @@ def build_stress_tests(
     if not oracle or problem.entry_point is None:
         raise ValueError(f"{problem.id}: stress tests need a reference and an entry point")
     inputs = draw_inputs(spec, observer, limits)
-    expected = observer.call(oracle, problem.entry_point, [i.args for i in inputs], limits)
+    expected = observer.call(
+        oracle, problem.entry_point, [i.args for i in inputs], limits or BUILD_LIMITS
+    )
     tests = []
     for item, result in zip(inputs, expected, strict=True):
         if not result.ok:
