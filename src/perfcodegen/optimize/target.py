@@ -102,9 +102,9 @@ def load_target(path: Path, function: str) -> Target:
     raise PerfCodegenError(f"{path} has no top-level function named {function!r}")
 
 
-def function_from_program(program: str, function: str) -> str | None:
-    """The source of `function` (with decorators and any helpers defined before it in the same
-    program that the module does not have) from a model's program."""
+def function_from_program(program: str, function: str, module: str = "") -> str | None:
+    """The source of `function` from a model's program, with the imports, helpers and
+    constants it defines that `module` does not already have, word for word."""
     try:
         tree = ast.parse(program)
     except SyntaxError:
@@ -121,6 +121,9 @@ def function_from_program(program: str, function: str) -> str | None:
                 first = min(d.lineno for d in decorators)
                 lines = program.splitlines(keepends=True)
                 segment = "".join(lines[first - 1 : node.end_lineno])
-            pieces.append(textwrap.dedent(segment).rstrip("\n"))
+            text = textwrap.dedent(segment).rstrip("\n")
+            is_target = isinstance(node, ast.FunctionDef) and node.name == function
+            if is_target or text not in module:
+                pieces.append(text)
             found = found or (isinstance(node, ast.FunctionDef) and node.name == function)
     return "\n\n\n".join(pieces) + "\n" if found else None
