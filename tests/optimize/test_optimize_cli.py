@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support.scripted_server import ScriptedServer, replies, scripted_server  # noqa: F401
 
 from perfcodegen.cli import main
+from support.scripted_server import ScriptedServer, replies
 
 QUADRATIC = '''"""A user's module: helpers, imports and the slow function."""
 
