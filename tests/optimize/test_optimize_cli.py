@@ -145,3 +145,23 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["optimize", str(folder / "slow.py"), "--model", "openai/x"]) == 2
     assert main(["optimize", f"{folder / 'slow.py'}::missing", "--model", "openai/x"]) == 2
     assert "no top-level function named 'missing'" in capsys.readouterr().err
+
+
+def test_python_api_takes_the_function_itself(tmp_path: Path, scripted_server: Start) -> None:
+    import importlib.util
+
+    from perfcodegen.optimize import optimize
+
+    folder = project(tmp_path)
+    spec = importlib.util.spec_from_file_location("slow_api_copy", folder / "slow.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    server = scripted_server(replies(LINEAR))
+    result = optimize(
+        module.pair_count, model="openai/scripted-model", base_url=server.base_url, api_key="k",
+        tests=[folder / "test_slow.py"], sizes=(200, 800, 3200), repeats=3, rounds=1,
+    )  # fmt: skip
+    assert result.found and result.timings[-1].speedup > 1.1
+    assert result.new_source is not None and "seen.get" in result.new_source
+    assert (folder / "slow.py").read_text() == QUADRATIC  # no apply: the file is untouched
