@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from perfcodegen.config import RunConfig, RuntimeOptions
+from perfcodegen.efficiency import EfficiencyReport
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.judge import Judge, JudgeConfig
 from perfcodegen.llm.cache import ResponseCache
@@ -53,6 +54,17 @@ async def with_stress_tests(
         source = config.load_options.get("enamel")
         problems = with_enamel_generators(problems, Path(source) if source else None)
     return await attach_stress_tests_async(problems, isolation=options.isolation)
+
+
+async def run_efficiency(config: RunConfig, options: RuntimeOptions) -> EfficiencyReport:
+    """ENAMEL's eff@k (k = config.k) of a finished run's samples, re-timed on stress levels."""
+    from perfcodegen.efficiency import run_efficiency as score
+
+    problems = await with_stress_tests(select_problems(config), config, options)
+    judge_config = JudgeConfig(workers=options.workers, isolation=options.isolation)
+    with RunStore(options.out) as store:
+        async with Judge(judge_config) as judge:
+            return await score(judge, problems, store, config.k)
 
 
 async def run(

@@ -29,8 +29,11 @@ from perfcodegen.metrics.effk import (
     reference_timeout,
     sample_efficiency,
 )
+from perfcodegen.metrics.records import SAMPLE_PHASE
 from perfcodegen.problems.model import Problem, TestCase
 from perfcodegen.problems.stress import stress_level
+from perfcodegen.store import RunStore
+from perfcodegen.store.records import CandidateRecord
 
 ENAMEL_REPEATS = 6
 """ENAMEL's repeats per case on the levels that count."""
@@ -159,3 +162,28 @@ async def evaluate_efficiency(
         else:
             scored.append(outcome)
     return EfficiencyReport(scored, skipped)
+
+
+def sample_programs(candidates: Sequence[CandidateRecord], k: int) -> list[str]:
+    """One program per sample index below k, as the run left it: the sample's last correct
+    candidate (its refinement when one succeeded), else its last candidate (which scores 0)."""
+    by_sample: dict[int, list[CandidateRecord]] = {}
+    for record in candidates:
+        if record.sample_index < k and record.code:
+            by_sample.setdefault(record.sample_index, []).append(record)
+    programs = []
+    for index in sorted(by_sample):
+        ordered = sorted(by_sample[index], key=lambda r: (r.phase != SAMPLE_PHASE, r.round))
+        correct = [r for r in ordered if r.correct]
+        chosen = (correct or ordered)[-1]
+        assert chosen.code is not None
+        programs.append(chosen.code)
+    return programs
+
+
+async def run_efficiency(
+    judge: Judge, problems: Sequence[Problem], store: RunStore, k: int
+) -> EfficiencyReport:
+    """eff@k of a finished run's samples (problems with their stress tests attached)."""
+    solutions = {p.id: sample_programs(store.candidates(p.id), k) for p in problems}
+    return await evaluate_efficiency(judge, problems, solutions)

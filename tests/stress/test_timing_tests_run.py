@@ -49,13 +49,15 @@ def samples(tmp_path: Path) -> Path:
     return path
 
 
-def run(tmp_path: Path, benchmark: str, csv_path: Path, samples: Path, timing: str | None) -> Path:
+def run(
+    tmp_path: Path, benchmark: str, csv_path: Path, samples: Path, timing: str | None, *extra: str
+) -> Path:
     out = tmp_path / f"{benchmark}-{timing}"
     data = ["--data", str(csv_path)] if benchmark == "enamel" else ["--option", f"enamel={csv_path}", "--limit", "1"]
     timing_option = ["--timing-tests", timing] if timing else []
     code = main([
         "run", benchmark, *data, "--model", f"replay/{samples}", "--method", "base", "-k", "1",
-        "--repeats", "2", "--out", str(out), "--json", *timing_option,
+        "--repeats", "2", "--out", str(out), *extra, *timing_option,
     ])  # fmt: skip
     assert code == 0
     return out
@@ -76,6 +78,8 @@ def test_enamel_times_stress_tests_and_checks_all(
     given = len(load_base(None)[0].tests)
     timed, checked = final_jobs(run(tmp_path, "enamel", enamel_csv, samples, None))
     assert (timed, checked) == (20, given + 20)  # 8 + 4 + 4 + 4 stress tests
+    printed = capsys.readouterr().out.replace("\n", " ")
+    assert "ENAMEL (re-timed on its stress levels): eff@1 " in printed and "pass@1 1.000" in printed
 
 
 @pytest.mark.parametrize("timing", ["given", "stress", "both"])
@@ -83,7 +87,7 @@ def test_humaneval_timing_tests_choice(
     tmp_path: Path, enamel_csv: Path, samples: Path, timing: str, capsys: pytest.CaptureFixture[str],
 ) -> None:
     given = len(load_base(None)[0].tests)
-    timed, checked = final_jobs(run(tmp_path, "humaneval", enamel_csv, samples, timing))
+    timed, checked = final_jobs(run(tmp_path, "humaneval", enamel_csv, samples, timing, "--json"))
     expected_timed = {"given": given, "stress": 20, "both": given + 20}[timing]
     assert timed == expected_timed
     assert checked == (given if timing == "given" else given + 20)

@@ -157,6 +157,15 @@ def run(
     with _progress(enabled=not as_json) as (hook, _):
         summary = asyncio.run(api.run(config, options, progress=hook))
     print_run_report(summary.run_dir, as_json=as_json)
+    if benchmark == "enamel" and not as_json:
+        report = asyncio.run(api.run_efficiency(config, options))
+        line = ", ".join(
+            f"{name}@{n} {value:.3f}"
+            for n in sorted({1, config.k})
+            for name in ("eff", "pass")
+            if (value := report.metric(name, n)) is not None
+        )
+        console.print(f"ENAMEL (re-timed on its stress levels): {line or 'no problem scored'}")
     if summary.errors:
         for problem_id, message in sorted(summary.errors.items()):
             console.print(f"[yellow]{problem_id}[/]: {message}", highlight=False)
