@@ -35,7 +35,9 @@ def problem(tmp_path: Path) -> Problem:
 
 async def test_scores_order_and_rules(problem: Problem) -> None:
     async with Judge(JudgeConfig(workers=1)) as judge:
-        report = await evaluate_efficiency(judge, [problem], {problem.id: [LINEAR, QUADRATIC, WRONG]})
+        report = await evaluate_efficiency(
+            judge, [problem], {problem.id: [LINEAR, QUADRATIC, WRONG]}
+        )
     [scored] = report.problems
     same, slow, wrong = scored.samples
     assert same.correct and same.score > 0.5

@@ -84,7 +84,9 @@ def test_sized_inputs(module: Path) -> None:
 
 def test_captured_and_generated_inputs_run_the_users_code(module: Path, tmp_path: Path) -> None:
     tests = tmp_path / "test_mod.py"
-    tests.write_text("from mod import count_to\n\ndef test_it():\n    assert count_to(4) == 6\n    assert count_to(0) == 0\n")
+    tests.write_text(
+        "from mod import count_to\n\ndef test_it():\n    assert count_to(4) == 6\n    assert count_to(0) == 0\n"
+    )
     assert captured_inputs(load_target(module, "count_to"), [tests]) == [[4], [0]]
     failing = tmp_path / "test_bad.py"
     failing.write_text("from mod import count_to\n\ndef test_it():\n    assert count_to(4) == 7\n")

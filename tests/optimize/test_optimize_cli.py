@@ -31,16 +31,16 @@ def pair_count(xs: list[int], target: int) -> int:
     return count
 '''
 
-USER_TESTS = '''from slow import pair_count
+USER_TESTS = """from slow import pair_count
 
 
 def test_distinct():
     assert pair_count([1, 2, 3, 4, 5], 6) == 2
     assert pair_count([10, -3, 7], 7) == 1
     assert pair_count([], 3) == 0
-'''
+"""
 
-LINEAR = '''Use a hash map of counts:
+LINEAR = """Use a hash map of counts:
 
 ```python
 def pair_count(xs: list[int], target: int) -> int:
@@ -51,10 +51,10 @@ def pair_count(xs: list[int], target: int) -> int:
         seen[x] = seen.get(x, 0) + 1
     return count
 ```
-'''
+"""
 
 # Fast but wrong with repeated values, which the user's tests never use.
-WRONG_WITH_DUPLICATES = '''```python
+WRONG_WITH_DUPLICATES = """```python
 def pair_count(xs: list[int], target: int) -> int:
     seen = set()
     count = 0
@@ -63,10 +63,10 @@ def pair_count(xs: list[int], target: int) -> int:
             count += SCALE
         seen.add(x)
     return count
-```'''
+```"""
 
 # Correct, but does the quadratic work twice.
-SLOWER = '''```python
+SLOWER = """```python
 def pair_count(xs: list[int], target: int) -> int:
     count = 0
     for _ in range(2):
@@ -76,7 +76,7 @@ def pair_count(xs: list[int], target: int) -> int:
                 if xs[i] + xs[j] == target:
                     count += SCALE
     return count
-```'''
+```"""
 
 Start = Callable[..., ScriptedServer]
 

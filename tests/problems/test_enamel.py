@@ -28,7 +28,9 @@ def write_csv(path: Path, indices: list[int]) -> Path:
     return path
 
 
-def test_fixture_rows_become_problems_with_given_tests_expert_reference_and_spec(tmp_path: Path) -> None:
+def test_fixture_rows_become_problems_with_given_tests_expert_reference_and_spec(
+    tmp_path: Path,
+) -> None:
     path = write_csv(tmp_path / "enamel.csv", [0, 1, 2])  # HumanEval/2 is left out of ENAMEL's 142
     problems = load_benchmark("enamel", LoadOptions(data=path))
     assert [p.native_id for p in problems] == ["HumanEval/0", "HumanEval/1"]
@@ -36,7 +38,10 @@ def test_fixture_rows_become_problems_with_given_tests_expert_reference_and_spec
     first, humaneval_0 = problems[0], load_base(None)[0]
     assert first.id == "enamel/HumanEval/0"
     assert first.tests == humaneval_0.tests and first.test_setup == humaneval_0.test_setup
-    assert first.references[0].startswith(first.prompt + "\n") and "def has_close_elements" in first.references[0]
+    assert (
+        first.references[0].startswith(first.prompt + "\n")
+        and "def has_close_elements" in first.references[0]
+    )
     spec = spec_of(first)
     assert spec is not None and spec.sizes == (1, 2, 3, 4) and spec.stream == 0
     assert spec_of(problems[1]).stream == 1  # type: ignore[union-attr]

@@ -45,7 +45,9 @@ def expected_input(spec: StressSpec, level: int, case: int) -> list[int]:
     return [rng.randint(-(10**9), 10**9) for _ in range(spec.sizes[level])]
 
 
-def test_inputs_follow_the_documented_seed_and_expected_values_the_reference(tmp_path: Path) -> None:
+def test_inputs_follow_the_documented_seed_and_expected_values_the_reference(
+    tmp_path: Path,
+) -> None:
     [problem] = attach_stress_tests([make_problem()], cache_dir=tmp_path)
     stress = [t for t in problem.tests if stress_level(t) is not None]
     assert [t.name for t in stress] == ["stress/L0/C0/n=3", "stress/L0/C1/n=3", "stress/L1/C0/n=50"]
@@ -67,7 +69,9 @@ def test_same_spec_same_tests_and_the_cache_is_used(tmp_path: Path) -> None:
     entry.write_text('[{"kind": "call", "args": [[1]], "expected": 1, "name": "stress/L0/C0/n=1"}]')
     cached = attach_stress_tests([make_problem()], cache_dir=tmp_path / "a")
     assert cached[0].tests[-1].args == [[1]]  # read back from the cache, not redrawn
-    other = attach_stress_tests([make_problem(StressSpec(**{**SPEC.to_extra(), "seed": 1}))], cache_dir=tmp_path)
+    other = attach_stress_tests(
+        [make_problem(StressSpec(**{**SPEC.to_extra(), "seed": 1}))], cache_dir=tmp_path
+    )
     assert other[0].tests[1].args != first[0].tests[1].args
 
 
@@ -79,7 +83,12 @@ def test_generator_runs_in_the_sandbox(tmp_path: Path) -> None:
         sizes=(1,),
         cases=(1,),
     )
-    readable = StressSpec(**{**leaky.to_extra(), "generator": "def generate_input(size, lid, cid):\n    return 'x',\n"})
+    readable = StressSpec(
+        **{
+            **leaky.to_extra(),
+            "generator": "def generate_input(size, lid, cid):\n    return 'x',\n",
+        }
+    )
     with ValueObserver() as observer:
         assert draw_inputs(leaky, observer) == []  # the checkout's files are not visible there
         assert [i.args for i in draw_inputs(readable, observer)] == [["x"]]
@@ -87,8 +96,16 @@ def test_generator_runs_in_the_sandbox(tmp_path: Path) -> None:
 
 def test_checker_kinds_give_exact_tolerant_or_assert_tests(tmp_path: Path) -> None:
     base = SPEC.to_extra() | {"sizes": (2,), "cases": (1,)}
-    tolerant = StressSpec(**base | {"checker": "def __check(input, answer, output):\n    return type(output) in (int, float) and abs(answer - output) < 1e-4\n"})
-    custom = StressSpec(**base | {"checker": "def __check(input, answer, output):\n    return output % 2 == answer % 2\n"})
+    tolerant = StressSpec(
+        **base
+        | {
+            "checker": "def __check(input, answer, output):\n    return type(output) in (int, float) and abs(answer - output) < 1e-4\n"
+        }
+    )
+    custom = StressSpec(
+        **base
+        | {"checker": "def __check(input, answer, output):\n    return output % 2 == answer % 2\n"}
+    )
     with ValueObserver() as observer:
         [loose] = cached_stress_tests(make_problem(tolerant), tolerant, observer, tmp_path)
         [checked] = cached_stress_tests(make_problem(custom), custom, observer, tmp_path)

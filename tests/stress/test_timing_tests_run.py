@@ -53,7 +53,11 @@ def run(
     tmp_path: Path, benchmark: str, csv_path: Path, samples: Path, timing: str | None, *extra: str
 ) -> Path:
     out = tmp_path / f"{benchmark}-{timing}"
-    data = ["--data", str(csv_path)] if benchmark == "enamel" else ["--option", f"enamel={csv_path}", "--limit", "1"]
+    data = (
+        ["--data", str(csv_path)]
+        if benchmark == "enamel"
+        else ["--option", f"enamel={csv_path}", "--limit", "1"]
+    )
     timing_option = ["--timing-tests", timing] if timing else []
     code = main([
         "run", benchmark, *data, "--model", f"replay/{samples}", "--method", "base", "-k", "1",
@@ -84,7 +88,11 @@ def test_enamel_times_stress_tests_and_checks_all(
 
 @pytest.mark.parametrize("timing", ["given", "stress", "both"])
 def test_humaneval_timing_tests_choice(
-    tmp_path: Path, enamel_csv: Path, samples: Path, timing: str, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    enamel_csv: Path,
+    samples: Path,
+    timing: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     given = len(load_base(None)[0].tests)
     timed, checked = final_jobs(run(tmp_path, "humaneval", enamel_csv, samples, timing, "--json"))

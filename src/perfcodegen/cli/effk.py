@@ -89,7 +89,9 @@ def effk_command(
     from perfcodegen.efficiency import EfficiencyReport
 
     assert isinstance(report, EfficiencyReport)
-    metrics = {f"{name}@{value}": report.metric(name, value) for value in ks for name in ("eff", "pass")}
+    metrics = {
+        f"{name}@{value}": report.metric(name, value) for value in ks for name in ("eff", "pass")
+    }
     if as_json:
         print_json(
             {

@@ -32,16 +32,21 @@ def optimize_command(
     ],
     tests: Annotated[
         list[Path] | None,
-        typer.Option("--tests", help="pytest file whose calls to the function are captured (repeatable)."),
+        typer.Option(
+            "--tests", help="pytest file whose calls to the function are captured (repeatable)."
+        ),
     ] = None,
     input_generator: Annotated[
         str | None,
         typer.Option(help="FILE::FUNCTION taking a size and returning one argument tuple."),
     ] = None,
-    sizes: Annotated[str, typer.Option(help="Input sizes for timing and growth.")] = "100,200,400,800,1600",
+    sizes: Annotated[
+        str, typer.Option(help="Input sizes for timing and growth.")
+    ] = "100,200,400,800,1600",
     rounds: Annotated[int, typer.Option(min=1, help="Model rounds.")] = 3,
     min_speedup: Annotated[
-        float, typer.Option(help="Accept only candidates at least this much faster at the largest size.")
+        float,
+        typer.Option(help="Accept only candidates at least this much faster at the largest size."),
     ] = 1.1,
     repeats: RepeatsOpt = 5,
     base_url: Annotated[
@@ -49,10 +54,12 @@ def optimize_command(
     ] = None,
     api_key: Annotated[str | None, typer.Option(help="API key (default: OPENAI_API_KEY).")] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Folder for report.md and the patch (default: perfcodegen-optimize/).")
+        Path | None,
+        typer.Option(help="Folder for report.md and the patch (default: perfcodegen-optimize/)."),
     ] = None,
     apply: Annotated[
-        bool, typer.Option("--apply", help="Write an accepted version into FILE (backup FILE.orig).")
+        bool,
+        typer.Option("--apply", help="Write an accepted version into FILE (backup FILE.orig)."),
     ] = False,
     isolation: IsolationOpt = "full",
 ) -> None:

@@ -94,7 +94,9 @@ def sample_efficiency(
     timeout = reference_timeout(reference_levels, hardness, alpha)
     scores: list[float] = []
     for index, run in enumerate(levels[:n_levels]):
-        slow = run.timed_out or any(t > timeout + tolerance_s for case in run.case_times for t in case)
+        slow = run.timed_out or any(
+            t > timeout + tolerance_s for case in run.case_times for t in case
+        )
         if run.wrong:
             return SampleEfficiency(False, (0.0,) * n_levels, 0.0)
         if slow:

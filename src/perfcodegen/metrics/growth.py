@@ -52,7 +52,9 @@ def fit_growth(
     """Fit log(time) = a + b log(size) by least squares; several points per size are welcome."""
     if len(sizes) != len(times):
         raise ValueError("one time per size is needed")
-    points = [(math.log(s), math.log(t)) for s, t in zip(sizes, times, strict=True) if s > 0 and t > 0]
+    points = [
+        (math.log(s), math.log(t)) for s, t in zip(sizes, times, strict=True) if s > 0 and t > 0
+    ]
     if len({x for x, _ in points}) < 2:
         raise ValueError("a growth fit needs positive times at two sizes at least")
     xs, ys = [p[0] for p in points], [p[1] for p in points]

@@ -192,7 +192,11 @@ def hypothesis_strategy(annotation: str | None) -> Any:
     if head in ("list", "List", "Sequence") and len(inner) == 1:
         return st.lists(inner[0], max_size=20)
     if head in ("set", "Set", "frozenset", "FrozenSet") and len(inner) == 1:
-        return st.sets(inner[0], max_size=20) if head.lower() == "set" else st.frozensets(inner[0], max_size=20)
+        return (
+            st.sets(inner[0], max_size=20)
+            if head.lower() == "set"
+            else st.frozensets(inner[0], max_size=20)
+        )
     if head in ("tuple", "Tuple") and inner:
         return st.lists(inner[0], max_size=10).map(tuple) if "..." in args else st.tuples(*inner)
     if head in ("dict", "Dict") and len(inner) == 2:

@@ -18,7 +18,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.judge import Judge, JudgeConfig, MeasureMode
@@ -54,7 +54,7 @@ class OptimizeOptions:
     rounds: int = 3
     min_speedup: float = 1.1
     repeats: int = 5
-    isolation: str = "full"
+    isolation: Literal["full", "partial", "none"] = "full"
     temperature: float = 0.2
     max_tokens: int = 2048
 
@@ -97,7 +97,11 @@ class OptimizeResult:
 
     @property
     def new_source(self) -> str | None:
-        return None if self.function_source is None else self.target.with_function(self.function_source)
+        return (
+            None
+            if self.function_source is None
+            else self.target.with_function(self.function_source)
+        )
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,9 @@ class LabelledInput:
     size: int | None = None
 
 
-def collect_inputs(target: Target, options: OptimizeOptions) -> tuple[list[LabelledInput], list[LabelledInput]]:
+def collect_inputs(
+    target: Target, options: OptimizeOptions
+) -> tuple[list[LabelledInput], list[LabelledInput]]:
     """(checking inputs, timing inputs); every timing input is a checking input too."""
     captured = sources.captured_inputs(target, options.tests)
     checking = [LabelledInput("captured", a) for a in captured]
@@ -169,8 +175,11 @@ async def optimize_target(target: Target, options: OptimizeOptions) -> OptimizeR
         tests=tests,
     )
     model = get_model(options.model, base_url=options.base_url, api_key=options.api_key)
-    messages = [ChatMessage(role="system", content=SYSTEM), ChatMessage(role="user", content=first_prompt(target))]
-    config = JudgeConfig(workers=1, repeats=options.repeats, isolation=options.isolation)  # type: ignore[arg-type]
+    messages = [
+        ChatMessage(role="system", content=SYSTEM),
+        ChatMessage(role="user", content=first_prompt(target)),
+    ]
+    config = JudgeConfig(workers=1, repeats=options.repeats, isolation=options.isolation)
     best_speedup = 0.0
     try:
         async with Judge(config) as judge:
@@ -181,12 +190,18 @@ async def optimize_target(target: Target, options: OptimizeOptions) -> OptimizeR
                     RequestContext(task_id=problem.id, sample_index=0, purpose="optimize"),
                 )
                 messages.append(ChatMessage(role="assistant", content=reply.text))
-                attempt, feedback, function = await _judge_reply(judge, problem, target, reply.text, timing_tests, options, round_index)
+                attempt, feedback, function = await _judge_reply(
+                    judge, problem, target, reply.text, timing_tests, options, round_index
+                )
                 result.attempts.append(attempt)
                 if attempt.outcome == "accepted" and function is not None:
                     speedup = attempt.timings[-1].speedup
                     if speedup > best_speedup:
-                        best_speedup, result.function_source, result.timings = speedup, function, attempt.timings
+                        best_speedup, result.function_source, result.timings = (
+                            speedup,
+                            function,
+                            attempt.timings,
+                        )
                 messages.append(ChatMessage(role="user", content=feedback))
     finally:
         await model.aclose()
@@ -221,11 +236,19 @@ async def _judge_reply(
 ) -> tuple[Attempt, str, str | None]:
     """One candidate: (what happened, the feedback for the model, its function source)."""
     extracted = extract_code(reply, prompt=None, entry_point=target.function)
-    function = function_from_program(extracted.code, target.function, target.source) if extracted.code else None
+    function = (
+        function_from_program(extracted.code, target.function, target.source)
+        if extracted.code
+        else None
+    )
     if function is None:
-        return Attempt(round_index, "no-code", extracted.reason or "no function"), (
-            f"Your reply has no definition of `{target.function}`. Reply with the function in one ```python block."
-        ), None
+        return (
+            Attempt(round_index, "no-code", extracted.reason or "no function"),
+            (
+                f"Your reply has no definition of `{target.function}`. Reply with the function in one ```python block."
+            ),
+            None,
+        )
     program = target.judged_program(target.with_function(function))
     checked = await judge.check(program, problem, stop_at_first_failure=True)
     if not checked.ok:
@@ -240,28 +263,52 @@ async def _judge_reply(
                 f"[{test.name}] {target.function}({_cut(shown)}): expected [result, args after] = "
                 f"{_cut(failure.expected or '')}, got {_cut(got)}"
             )
-        return Attempt(round_index, "wrong", detail), (
-            f"That version behaves differently from the original: {detail}\nFix it, keeping it fast."
-        ), None
-    timed = await judge.run(judge.make_job([problem.references[0], program], problem, MeasureMode.PAIRED, timing_tests))
+        return (
+            Attempt(round_index, "wrong", detail),
+            (
+                f"That version behaves differently from the original: {detail}\nFix it, keeping it fast."
+            ),
+            None,
+        )
+    timed = await judge.run(
+        judge.make_job([problem.references[0], program], problem, MeasureMode.PAIRED, timing_tests)
+    )
     timings = tuple(
-        SizeTiming(test.name or "", _size(test.name), o.trimmed_mean_s or 0.0, c.trimmed_mean_s or 0.0)
-        for test, o, c in zip(timing_tests, timed.programs[0].tests, timed.programs[1].tests, strict=False)
+        SizeTiming(
+            test.name or "", _size(test.name), o.trimmed_mean_s or 0.0, c.trimmed_mean_s or 0.0
+        )
+        for test, o, c in zip(
+            timing_tests, timed.programs[0].tests, timed.programs[1].tests, strict=False
+        )
     )
     if not timings or not all(p.ok for p in timed.programs):
-        return Attempt(round_index, "wrong", "it failed while being timed"), "That version failed while being timed.", None
+        return (
+            Attempt(round_index, "wrong", "it failed while being timed"),
+            "That version failed while being timed.",
+            None,
+        )
     last = timings[-1]
     if last.speedup < options.min_speedup:
-        return Attempt(round_index, "not-faster", f"speedup {last.speedup:.2f}x at {last.label}", timings), (
-            f"That version is correct but not faster ({last.speedup:.2f}x at {last.label}). "
-            "Try a different algorithm or data structure."
-        ), None
+        return (
+            Attempt(
+                round_index, "not-faster", f"speedup {last.speedup:.2f}x at {last.label}", timings
+            ),
+            (
+                f"That version is correct but not faster ({last.speedup:.2f}x at {last.label}). "
+                "Try a different algorithm or data structure."
+            ),
+            None,
+        )
     costliest = max(timings, key=lambda t: t.candidate_s)
     feedback = (
         f"Accepted: {last.speedup:.2f}x faster at {last.label}. Its costliest input is {costliest.label} "
         f"({1000 * costliest.candidate_s:.3f} ms). Can you make it faster still? Same rules."
     )
-    return Attempt(round_index, "accepted", f"speedup {last.speedup:.2f}x at {last.label}", timings), feedback, function
+    return (
+        Attempt(round_index, "accepted", f"speedup {last.speedup:.2f}x at {last.label}", timings),
+        feedback,
+        function,
+    )
 
 
 def _cut(text: str, limit: int = 200) -> str:

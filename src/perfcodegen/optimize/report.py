@@ -27,7 +27,10 @@ def render_markdown(result: OptimizeResult) -> str:
     target = result.target
     lines = [f"# perfcodegen optimize: `{target.path.name}::{target.function}`", ""]
     counts = ", ".join(f"{n} {kind}" for kind, n in sorted(result.input_counts.items()))
-    lines += [f"Inputs checked (original vs candidate, results and arguments after the call): {counts}.", ""]
+    lines += [
+        f"Inputs checked (original vs candidate, results and arguments after the call): {counts}.",
+        "",
+    ]
     lines += ["## Attempts", "", "| round | outcome | detail |", "|---|---|---|"]
     for attempt in result.attempts:
         detail = attempt.detail.replace("|", "\\|").replace("\n", " ")

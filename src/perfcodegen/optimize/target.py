@@ -79,7 +79,9 @@ def load_target(path: Path, function: str) -> Target:
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == function:
             if isinstance(node, ast.AsyncFunctionDef):
-                raise PerfCodegenError(f"{path}::{function} is async; only plain functions are supported")
+                raise PerfCodegenError(
+                    f"{path}::{function} is async; only plain functions are supported"
+                )
             args = node.args
             if args.vararg or args.kwarg or args.kwonlyargs:
                 raise PerfCodegenError(
@@ -112,7 +114,9 @@ def function_from_program(program: str, function: str, module: str = "") -> str 
     pieces = []
     found = False
     for node in tree.body:
-        if isinstance(node, ast.Import | ast.ImportFrom | ast.FunctionDef | ast.ClassDef | ast.Assign):
+        if isinstance(
+            node, ast.Import | ast.ImportFrom | ast.FunctionDef | ast.ClassDef | ast.Assign
+        ):
             segment = ast.get_source_segment(program, node, padded=True)
             if segment is None:
                 continue

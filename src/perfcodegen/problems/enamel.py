@@ -31,7 +31,9 @@ EXCLUDED = frozenset({2, 23, 41, 45, 53, 60, 71, 92, 97, 99, 102, 123, 124, 135,
 SPLITS = ("enamel", "all")
 
 
-def problem_from_row(index: int, row: Mapping[str, Any], given: Problem | None, where: str) -> Problem:
+def problem_from_row(
+    index: int, row: Mapping[str, Any], given: Problem | None, where: str
+) -> Problem:
     task_id = _io.field(row, "task_id", where)
     prompt = _io.field(row, "prompt", where)
     entry_point = _io.field(row, "entry_point", where)
@@ -84,7 +86,9 @@ def load_enamel(options: LoadOptions) -> list[Problem]:
     rows, source = _rows(options.data)
     problems = []
     for index, (line, row) in enumerate(rows):
-        problem = problem_from_row(index, row, given.get(str(row.get("task_id"))), f"{source}:{line}")
+        problem = problem_from_row(
+            index, row, given.get(str(row.get("task_id"))), f"{source}:{line}"
+        )
         if split == "all" or index not in EXCLUDED:
             problems.append(problem)
     return problems

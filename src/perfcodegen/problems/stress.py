@@ -41,7 +41,10 @@ ENAMEL_SEED = 998244353
 STRESS_VERSION = 1
 """Bump when the way stress tests are built changes (invalidates the cache)."""
 EXACT_CHECKER = "type(output) == type(answer) and output == answer"
-TOLERANCE_CHECKERS = ("abs(answer - output) < 1e-4", "max(abs(a - b) for a, b in zip(answer, output)) < 1e-4")
+TOLERANCE_CHECKERS = (
+    "abs(answer - output) < 1e-4",
+    "max(abs(a - b) for a, b in zip(answer, output)) < 1e-4",
+)
 TOLERANCE = 1e-4
 _INPUT_FUNCTION = "_perfcodegen_stress_input"
 BUILD_LIMITS = Limits(output_bytes=64 << 20, wall_time_s=30.0, cpu_time_s=30.0)
@@ -115,7 +118,9 @@ class StressInput:
         return f"stress/L{self.level}/C{self.case}/n={self.size}"
 
 
-def draw_inputs(spec: StressSpec, observer: ValueObserver, limits: Limits | None = None) -> list[StressInput]:
+def draw_inputs(
+    spec: StressSpec, observer: ValueObserver, limits: Limits | None = None
+) -> list[StressInput]:
     """Every level's inputs, drawn in the sandbox. A generator error is the data's fault."""
     slots = [
         (level, case, size)
@@ -123,11 +128,15 @@ def draw_inputs(spec: StressSpec, observer: ValueObserver, limits: Limits | None
         for case in range(count)
     ]
     calls = [[spec.case_seed(level, case), size, level, case] for level, case, size in slots]
-    observed = observer.call(generator_program(spec), _INPUT_FUNCTION, calls, limits or BUILD_LIMITS)
+    observed = observer.call(
+        generator_program(spec), _INPUT_FUNCTION, calls, limits or BUILD_LIMITS
+    )
     inputs = []
     for (level, case, size), result in zip(slots, observed, strict=True):
         if not result.ok or not isinstance(result.value, list):
-            log.warning("stress input L%d/C%d: the generator failed (%s)", level, case, result.error)
+            log.warning(
+                "stress input L%d/C%d: the generator failed (%s)", level, case, result.error
+            )
             continue
         inputs.append(StressInput(level, case, size, result.value))
     return inputs
