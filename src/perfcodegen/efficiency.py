@@ -13,7 +13,7 @@ reference is timed in the same session as the samples, not on another machine.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from perfcodegen.judge.judge import Judge
@@ -143,7 +143,10 @@ async def evaluate_problem(
 
 
 async def evaluate_efficiency(
-    judge: Judge, problems: Sequence[Problem], solutions: dict[str, list[str]]
+    judge: Judge,
+    problems: Sequence[Problem],
+    solutions: dict[str, list[str]],
+    on_done: Callable[[ProblemEfficiency | str, Problem], None] | None = None,
 ) -> EfficiencyReport:
     """Every problem with solutions and stress tests; problems are judged one at a time so
     that a problem's reference and samples share the machine's conditions."""
@@ -157,6 +160,8 @@ async def evaluate_efficiency(
             skipped[problem.id] = "no stress tests"
             continue
         outcome = await evaluate_problem(judge, problem, programs)
+        if on_done is not None:
+            on_done(outcome, problem)
         if isinstance(outcome, str):
             skipped[problem.id] = outcome
         else:

@@ -71,3 +71,9 @@ def test_eff_at_k_is_the_expected_maximum_of_k_draws() -> None:
     assert eff_at_k(scores, 3) == pytest.approx(0.9)
     with pytest.raises(ValueError):
         eff_at_k(scores, 4)
+
+
+def test_an_uncounted_level_slower_than_the_timeout_scores_zero_without_error() -> None:
+    reference = [9.0, 1.0, 2.0, 4.0]  # level 0 (hardness 0) above T = 8
+    result = sample_efficiency([level(0.001), level(1.0), level(2.0), level(4.0)], reference)
+    assert result.correct and result.level_scores[0] == 0.0 and result.score == pytest.approx(1.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -50,13 +51,17 @@ def effk_command(
     k: Annotated[str, typer.Option("-k", help="Comma-separated k values.")] = "1",
     workers: WorkersOpt = None,
     isolation: IsolationOpt = "full",
+    save: Annotated[
+        Path | None, typer.Option(help="Append one JSON line per problem as it is scored.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """ENAMEL's eff@k: stress levels drawn in the sandbox, time-outs at 2x the expert's time."""
-    from perfcodegen.efficiency import evaluate_efficiency
+    from perfcodegen.efficiency import ProblemEfficiency, evaluate_efficiency
     from perfcodegen.evaluate import load_solutions
     from perfcodegen.judge import Judge, JudgeConfig
     from perfcodegen.problems.humaneval import load_base
+    from perfcodegen.problems.model import Problem
     from perfcodegen.problems.registry import LoadOptions, load_benchmark
     from perfcodegen.problems.stress import attach_stress_tests
 
@@ -82,7 +87,23 @@ def effk_command(
     async def go() -> object:
         config = JudgeConfig(workers=workers, isolation=level)
         async with Judge(config) as judge:
-            return await evaluate_efficiency(judge, chosen, samples)
+            return await evaluate_efficiency(judge, chosen, samples, on_done=record)
+
+    def record(outcome: ProblemEfficiency | str, problem: Problem) -> None:
+        if save is None:
+            return
+        if isinstance(outcome, str):
+            row: dict[str, object] = {"problem_id": problem.id, "skipped": outcome}
+        else:
+            row = {
+                "problem_id": problem.id,
+                "reference_levels_s": outcome.reference_levels_s,
+                "scores": [s.score for s in outcome.samples],
+                "levels": [list(s.level_scores) for s in outcome.samples],
+                "correct": [s.correct for s in outcome.samples],
+            }
+        with save.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row) + "\n")
 
     with console.status("timing stress levels", spinner="dots"):
         report = asyncio.run(go())

@@ -103,7 +103,11 @@ def sample_efficiency(
             if index == 0:
                 return SampleEfficiency(False, (0.0,) * n_levels, 0.0)
             break
-        scores.append(level_efficiency(run.time_s, reference_levels[index], timeout))
+        reference = reference_levels[index]
+        # A level that does not count (h = 0) may have a reference time above T (cold-call
+        # noise on tiny inputs); its score is then 0, and it weighs nothing either way.
+        uncounted = hardness[index] <= 0 and timeout <= reference
+        scores.append(0.0 if uncounted else level_efficiency(run.time_s, reference, timeout))
     if not scores:
         return SampleEfficiency(False, (0.0,) * n_levels, 0.0)
     scores.extend([0.0] * (n_levels - len(scores)))
