@@ -13,6 +13,7 @@ reference is timed in the same session as the samples, not on another machine.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -29,9 +30,10 @@ from perfcodegen.metrics.effk import (
     reference_timeout,
     sample_efficiency,
 )
+from perfcodegen.metrics.growth import GrowthFit, fit_growth
 from perfcodegen.metrics.records import SAMPLE_PHASE
 from perfcodegen.problems.model import Problem, TestCase
-from perfcodegen.problems.stress import stress_level
+from perfcodegen.problems.stress import stress_level, stress_size
 from perfcodegen.store import RunStore
 from perfcodegen.store.records import CandidateRecord
 
@@ -46,6 +48,9 @@ class ProblemEfficiency:
     problem_id: str
     reference_levels_s: list[float]
     samples: list[SampleEfficiency] = field(default_factory=list)
+    reference_growth: GrowthFit | None = None
+    sample_growth: list[GrowthFit | None] = field(default_factory=list)
+    """Per sample: time against input size over the levels it completed (None: too few)."""
 
     def eff_at(self, k: int) -> float:
         return eff_at_k([s.score for s in self.samples], k)
@@ -66,6 +71,21 @@ class EfficiencyReport:
             return None
         values = [p.eff_at(k) if name == "eff" else p.pass_at(k) for p in scored]
         return sum(values) / len(values)
+
+
+def growth(runs: Sequence[LevelRun], sizes: Sequence[int]) -> GrowthFit | None:
+    """Growth over the completed levels: one point per case (its median repeat time)."""
+    points = [
+        (float(size), statistics.median(case))
+        for run, size in zip(runs, sizes, strict=False)
+        if not (run.wrong or run.timed_out)
+        for case in run.case_times
+        if case
+    ]
+    try:
+        return fit_growth([p[0] for p in points], [p[1] for p in points])
+    except ValueError:  # fewer than two sizes
+        return None
 
 
 def levels_of(problem: Problem) -> list[list[TestCase]]:
@@ -135,10 +155,12 @@ async def evaluate_problem(
         return "the reference does not pass every stress level"
     reference_levels = [r.time_s for r in reference_runs]
     timeout = reference_timeout(reference_levels, hardness, alpha)
-    report = ProblemEfficiency(problem.id, reference_levels)
+    sizes = [stress_size(level[0]) or 0 for level in levels_of(problem)]
+    report = ProblemEfficiency(problem.id, reference_levels, [], growth(reference_runs, sizes))
     for program in programs:
         runs = await run_levels(judge, problem, program, hardness, timeout)
         report.samples.append(sample_efficiency(runs, reference_levels, hardness, alpha))
+        report.sample_growth.append(growth(runs, sizes))
     return report
 
 

@@ -6,21 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from perfcodegen.efficiency import evaluate_efficiency
+from perfcodegen.efficiency import ProblemEfficiency, evaluate_efficiency, evaluate_problem
 from perfcodegen.judge import Judge, JudgeConfig
 from perfcodegen.problems.model import Problem
 from perfcodegen.problems.stress import StressSpec, attach_stress_tests
 
 GENERATOR = """
 def generate_input(size, lid, cid):
-    return [random.randint(0, 10 * size) for _ in range(size)],
+    return random.sample(range(10 * size), size),  # distinct: the quadratic scan runs in full
 """
 LINEAR = "def has_dup(xs):\n    return len(set(xs)) != len(xs)\n"
 QUADRATIC = (
     "def has_dup(xs):\n"
     "    return any(xs[i] == xs[j] for i in range(len(xs)) for j in range(i + 1, len(xs)))\n"
 )
-WRONG = "def has_dup(xs):\n    return False\n"
+WRONG = "def has_dup(xs):\n    return True\n"
 
 
 @pytest.fixture
@@ -46,3 +46,12 @@ async def test_scores_order_and_rules(problem: Problem) -> None:
     assert (wrong.correct, wrong.score) == (False, 0.0)
     assert scored.eff_at(3) == pytest.approx(max(s.score for s in scored.samples))
     assert report.metric("pass", 1) == pytest.approx(2 / 3)
+    assert scored.sample_growth[2] is None  # wrong at once: nothing to fit
+
+
+async def test_growth_over_the_levels(problem: Problem) -> None:
+    async with Judge(JudgeConfig(workers=1)) as judge:  # a time-out so generous nothing stops
+        scored = await evaluate_problem(judge, problem, [QUADRATIC], alpha=100_000.0)
+    assert isinstance(scored, ProblemEfficiency) and scored.reference_growth is not None
+    [quadratic] = scored.sample_growth
+    assert quadratic is not None and quadratic.slope > scored.reference_growth.slope + 0.5

@@ -23,6 +23,11 @@ from perfcodegen.cli._options import (
 )
 from perfcodegen.cli._options import isolation_level as _isolation
 from perfcodegen.errors import PerfCodegenError
+from perfcodegen.metrics.growth import GrowthFit
+
+
+def _slope(fit: GrowthFit | None) -> list[float] | None:
+    return None if fit is None else [fit.slope, fit.low, fit.high]
 
 
 def _ks(text: str) -> list[int]:
@@ -101,6 +106,8 @@ def effk_command(
                 "scores": [s.score for s in outcome.samples],
                 "levels": [list(s.level_scores) for s in outcome.samples],
                 "correct": [s.correct for s in outcome.samples],
+                "growth_reference": _slope(outcome.reference_growth),
+                "growth_samples": [_slope(g) for g in outcome.sample_growth],
             }
         with save.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(row) + "\n")
