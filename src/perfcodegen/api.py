@@ -6,12 +6,14 @@ from perfcodegen.config import RunConfig, RuntimeOptions
 from perfcodegen.efficiency import EfficiencyReport
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.judge import Judge, JudgeConfig
+from perfcodegen.judge.model import Limits
 from perfcodegen.llm.cache import ResponseCache
 from perfcodegen.llm.model import ModelProvider
 from perfcodegen.llm.registry import get_model
 from perfcodegen.methods.judging import LocalJudgeService
 from perfcodegen.pipeline import ProgressHook, RunSummary, run_method, select_problems
 from perfcodegen.problems.model import Problem
+from perfcodegen.problems.stress import STRESS_OUTPUT_BYTES, stress_level
 from perfcodegen.store import RunStore
 
 
@@ -85,6 +87,10 @@ async def run(
         judge_config = JudgeConfig(
             workers=options.workers, repeats=config.repeats, isolation=options.isolation
         )
+        if any(stress_level(t) is not None for p in chosen for t in p.tests):
+            judge_config = judge_config.model_copy(
+                update={"limits": Limits(output_bytes=STRESS_OUTPUT_BYTES)}
+            )
         async with Judge(judge_config) as judge:
             service = LocalJudgeService(judge)
             if config.ecco_fix:

@@ -33,7 +33,7 @@ from perfcodegen.metrics.effk import (
 from perfcodegen.metrics.growth import GrowthFit, fit_growth
 from perfcodegen.metrics.records import SAMPLE_PHASE
 from perfcodegen.problems.model import Problem, TestCase
-from perfcodegen.problems.stress import stress_level, stress_size
+from perfcodegen.problems.stress import STRESS_OUTPUT_BYTES, stress_level, stress_size
 from perfcodegen.store import RunStore
 from perfcodegen.store.records import CandidateRecord
 
@@ -114,7 +114,7 @@ async def run_levels(
             limit = UNBOUNDED_S
         else:
             limit = min(UNBOUNDED_S, (timeout_s + tolerance_s) * (repeats + 2) + 0.5)
-        limits = Limits(wall_time_s=limit, cpu_time_s=limit)
+        limits = Limits(wall_time_s=limit, cpu_time_s=limit, output_bytes=STRESS_OUTPUT_BYTES)
         job = judge.make_job([program], problem, MeasureMode.WALL, tests).model_copy(
             update={"repeats": repeats, "limits": limits}
         )
