@@ -99,3 +99,20 @@ def test_humaneval_timing_tests_choice(
     expected_timed = {"given": given, "stress": 20, "both": given + 20}[timing]
     assert timed == expected_timed
     assert checked == (given if timing == "given" else given + 20)
+
+
+def test_effk_command_scores_a_samples_file(
+    tmp_path: Path, enamel_csv: Path, samples: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = tmp_path / "scores.jsonl"
+    code = main([
+        "effk", "--data", str(enamel_csv), "--solutions", str(samples), "-k", "1",
+        "--save", str(saved), "--json",
+    ])  # fmt: skip
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["problems"] == 1 and printed["metrics"]["pass@1"] == 1.0
+    assert 0.0 <= printed["metrics"]["eff@1"] <= 1.5
+    [row] = [json.loads(line) for line in saved.read_text().splitlines()]
+    assert row["problem_id"] == "enamel/HumanEval/0" and len(row["levels"][0]) == 4
+    assert main(["effk", "--data", str(enamel_csv), "-k", "0"]) == 2
