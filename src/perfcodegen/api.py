@@ -21,16 +21,26 @@ from typing import Any
 
 from perfcodegen.backends import open_backend
 from perfcodegen.config import ProblemSelection, RunConfig, RuntimeOptions
+from perfcodegen.efficiency import EfficiencyReport
 from perfcodegen.errors import DataError, PerfCodegenError
 from perfcodegen.judge import CompareOptions, Judge, JudgeConfig
+from perfcodegen.judge.model import Limits
 from perfcodegen.llm.cache import ResponseCache
 from perfcodegen.llm.mock import MockModel
 from perfcodegen.llm.model import ModelProvider
 from perfcodegen.llm.registry import get_model
 from perfcodegen.methods.judging import JudgeService
 from perfcodegen.methods.registry import get_method_info
-from perfcodegen.pipeline import ProgressHook, RunSummary, load_problems, run_method, select
+from perfcodegen.pipeline import (
+    ProgressHook,
+    RunSummary,
+    load_problems,
+    run_method,
+    select,
+    select_problems,
+)
 from perfcodegen.problems.model import Problem
+from perfcodegen.problems.stress import STRESS_OUTPUT_BYTES, stress_level
 from perfcodegen.protocols import get_protocol, run_settings
 from perfcodegen.solutions import REFERENCE, SolutionSet
 from perfcodegen.store import RunStore
@@ -111,6 +121,7 @@ async def run_config(
     notes: list[str] = []
     if problems is None:
         problems, notes = plan(config)
+    problems = await with_stress_tests(problems, config, options)
     needs_model = get_method_info(config.method).needs_model
     given_model = model
     cache = (
@@ -129,6 +140,10 @@ async def run_config(
             isolation=options.isolation,
             compare=CompareOptions(strict_types=config.strict_types),
         )
+        if any(stress_level(t) is not None for p in problems for t in p.tests):
+            judge_config = judge_config.model_copy(
+                update={"limits": Limits(output_bytes=STRESS_OUTPUT_BYTES)}
+            )
         backend = open_backend(
             options.backend, workers=options.workers, isolation=options.isolation,
             ray_address=options.ray_address, judge0_url=options.judge0_url,
@@ -162,6 +177,33 @@ def plan(config: RunConfig) -> tuple[list[Problem], list[str]]:
     if config.method == GIVEN_METHOD:
         return _with_solutions(every, problems, config)
     return problems, []
+
+
+async def with_stress_tests(
+    problems: list[Problem], config: RunConfig, options: RuntimeOptions
+) -> list[Problem]:
+    """Stress tests for `--timing-tests stress|both` (and always for enamel, whose
+    correctness includes them); other benchmarks borrow ENAMEL's generators by task id."""
+    from perfcodegen.problems.enamel import with_enamel_generators
+    from perfcodegen.problems.stress import attach_stress_tests_async
+
+    if config.timing_tests in ("given", "all") and config.benchmark != "enamel":
+        return problems
+    if config.benchmark != "enamel":
+        source = config.load_options.get("enamel")
+        problems = with_enamel_generators(problems, Path(source) if source else None)
+    return await attach_stress_tests_async(problems, isolation=options.isolation)
+
+
+async def run_efficiency(config: RunConfig, options: RuntimeOptions) -> EfficiencyReport:
+    """ENAMEL's eff@k (k = config.k) of a finished run's samples, re-timed on stress levels."""
+    from perfcodegen.efficiency import run_efficiency as score
+
+    problems = await with_stress_tests(select_problems(config.selection), config, options)
+    judge_config = JudgeConfig(workers=options.workers, isolation=options.isolation)
+    with RunStore(options.out) as store:
+        async with Judge(judge_config) as judge:
+            return await score(judge, problems, store, config.k)
 
 
 def settings_to_config(benchmark: str, settings: dict[str, Any]) -> tuple[RunConfig, RuntimeOptions]:

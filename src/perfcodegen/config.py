@@ -93,9 +93,11 @@ class RunConfig(BaseModel):
     time_limit_factor: float = Field(default=4.0, gt=0)
     """Check runs get max(floor, factor x the fastest reference's time) per test (EvalPlus's
     rule and defaults); without a passing reference, the judge's default limit."""
-    timing_tests: Literal["base", "all"] = "base"
-    """Tests the final timing uses: 'base' = the benchmark's own tests, without EvalPlus's
-    generated 'plus' inputs (correctness always uses every test); 'all' = every test."""
+    timing_tests: Literal["given", "all", "stress", "both"] = "given"
+    """Tests that costliest-test feedback and final timing use (correctness always uses every
+    test): 'given' = the benchmark's own tests, without EvalPlus's generated 'plus' inputs;
+    'all' = with them; 'stress' = generated inputs at size levels (problems/stress.py);
+    'both' = given and stress."""
 
     measure: Literal["paired", "wall", "instructions", "none"] = "paired"
     """How final figures are taken; 'none': verdicts only, nothing is timed."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from perfcodegen.judge.model import JudgeResult, MeasureMode, ProgramResult, Verdict
 from perfcodegen.problems.model import TestCase
+from perfcodegen.problems.stress import stress_level
 
 PLUS_TEST = "plus"
 """The label of EvalPlus's generated inputs (`TestCase.name`)."""
@@ -62,16 +63,25 @@ async def measure_programs(
 
 
 def timing_tests(tests: list[TestCase], which: str) -> list[TestCase]:
-    """The tests final timing runs on: 'all', or 'base' (the benchmark's own tests, without
-    EvalPlus's generated inputs: hundreds of tiny inputs per problem add judge time, not
-    information about speed); a problem made only of generated inputs keeps them all."""
+    """The tests timing runs on (`RunConfig.timing_tests`): 'given' = the benchmark's own
+    tests without EvalPlus's generated inputs (hundreds of tiny inputs per problem add judge
+    time, not information about speed); 'all' = with them; 'stress' = the stress tests
+    (`problems.stress`); 'both' = given then stress. A problem without the chosen kind falls
+    back to its given tests, so every problem is still timed."""
     return [tests[i] for i in timing_positions(tests, which)]
 
 
 def timing_positions(tests: list[TestCase], which: str) -> list[int]:
-    """The positions in `tests` of the tests `timing_tests` keeps, in order."""
-    base = [i for i, t in enumerate(tests) if t.name != PLUS_TEST]
-    return base if which != "all" and base else list(range(len(tests)))
+    """The positions in `tests` of the tests `timing_tests` keeps, in its order."""
+    given = [i for i, t in enumerate(tests) if stress_level(t) is None]
+    stress = [i for i, t in enumerate(tests) if stress_level(t) is not None]
+    if which != "all":
+        given = [i for i in given if tests[i].name != PLUS_TEST] or given
+    if which == "stress":
+        return stress or given
+    if which == "both":
+        return [*given, *stress]
+    return given
 
 
 def check_time_limits(

@@ -22,9 +22,11 @@ def _register_commands() -> None:
     # Each module adds its commands to `app` at import (explicit list, in help order).
     from perfcodegen.cli import (  # noqa: F401
         cache,
+        effk,
         eval,
         export,
         finetune,
+        optimize,
         problems,
         report,
         run,

@@ -56,11 +56,12 @@ StrictTypesOpt = Annotated[
     ),
 ]
 TimingTestsOpt = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--timing-tests",
-        help="Tests the final timing runs on: base (the benchmark's own, without EvalPlus's "
-        "generated inputs) or all. Correctness always uses every test.",
+        help="Tests timed for feedback and final figures: given (the benchmark's own, without "
+        "EvalPlus's generated inputs; the default), all (with them), stress (generated inputs at "
+        "size levels; enamel's default) or both. Correctness always uses every test.",
     ),
 ]
 TimeLimitFloorOpt = Annotated[

@@ -131,7 +131,7 @@ def run(
     memory: MemoryOpt = False,
     details: DetailsOpt = False,
     strict_types: StrictTypesOpt = False,
-    timing_tests: TimingTestsOpt = "base",
+    timing_tests: TimingTestsOpt = None,
     time_limit_floor: TimeLimitFloorOpt = 4.0,
     time_limit_factor: TimeLimitFactorOpt = 4.0,
     workers: WorkersOpt = None,
@@ -190,11 +190,11 @@ def run(
         ecco_fix=ecco_fix,
         few_shot=few_shot,
         measure=measure,  # type: ignore[arg-type]
+        timing_tests=timing_tests or ("stress" if benchmark == "enamel" else "given"),  # type: ignore[arg-type]
         repeats=repeats,
         memory=memory,
         details=details,
         strict_types=strict_types,
-        timing_tests=timing_tests,  # type: ignore[arg-type]
         time_limit_floor_s=time_limit_floor,
         time_limit_factor=time_limit_factor,
         **settings,  # type: ignore[arg-type]
@@ -237,6 +237,15 @@ def run(
     print_run_report(summary.run_dir, as_json=as_json)
     if not as_json:
         console.print(escape(progress.closing_line()), highlight=False, soft_wrap=True)
+    if benchmark == "enamel" and not as_json:
+        report = asyncio.run(api.run_efficiency(config, options))
+        line = ", ".join(
+            f"{name}@{n} {value:.3f}"
+            for n in sorted({1, config.k})
+            for name in ("eff", "pass")
+            if (value := report.metric(name, n)) is not None
+        )
+        console.print(f"ENAMEL (re-timed on its stress levels): {line or 'no problem scored'}")
     if summary.errors:
         err_console.print(
             f"{len(summary.errors)} problem(s) ended in an error (listed in the report); "

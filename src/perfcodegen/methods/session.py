@@ -28,6 +28,7 @@ from perfcodegen.llm.model import (
     ModelProvider,
     RequestContext,
 )
+from perfcodegen.measuring import timing_tests
 from perfcodegen.methods.judging import JudgeService
 from perfcodegen.problems.model import Problem, TestCase
 from perfcodegen.store import CallRecord, CandidateRecord, RunStore
@@ -104,6 +105,11 @@ class ProblemSession:
             public = self.problem.public_tests
             return public or self.problem.tests[:1]
         return self.problem.tests
+
+    @property
+    def timing_tests(self) -> list[TestCase]:
+        """The feedback tests that timing uses (`--timing-tests`)."""
+        return timing_tests(self.feedback_tests, self.config.timing_tests)
 
     # -- model -----------------------------------------------------------------------------
     async def ask(
@@ -216,7 +222,7 @@ class ProblemSession:
         """E timed runs per feedback test (WALL), for the method's own decisions."""
         assert candidate.code is not None
         result = await self.run_job(
-            [candidate.code], self.feedback_tests, MeasureMode.WALL, candidate_id=candidate.id
+            [candidate.code], self.timing_tests, MeasureMode.WALL, candidate_id=candidate.id
         )
         return result.result
 
@@ -226,7 +232,7 @@ class ProblemSession:
         if not timed.ok or not timed.tests:
             return None
         outcome = max(timed.tests, key=lambda t: t.trimmed_mean_s or 0.0)
-        return self.feedback_tests[outcome.index], outcome
+        return self.timing_tests[outcome.index], outcome
 
     async def run_job(
         self,

@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from perfcodegen.errors import UnknownNameError
-from perfcodegen.problems import apps, custom, ecco, humaneval, mbpp, pie
+from perfcodegen.problems import apps, custom, ecco, enamel, humaneval, mbpp, pie
 from perfcodegen.problems.info import BenchmarkInfo, Loader, LoadOptions
 from perfcodegen.problems.model import Problem
 
 BENCHMARKS: Mapping[str, BenchmarkInfo] = MappingProxyType(
-    {module.INFO.name: module.INFO for module in (apps, custom, ecco, humaneval, mbpp, pie)}
+    {module.INFO.name: module.INFO for module in (apps, custom, ecco, enamel, humaneval, mbpp, pie)}
 )
 
 

@@ -1,0 +1,3 @@
+"""The loopback scripted model server, for the optimize tests."""
+
+from support.scripted_server import scripted_server  # noqa: F401
