@@ -22,26 +22,19 @@ class ProblemSelection(BaseModel):
     limit: int | None = None
     difficulty: str | None = None
     load_options: dict[str, str] = Field(default_factory=dict)
+    """Loader-specific options (e.g. PIE's `descriptions=PATH`, ECCO's `tests_dir=PATH`)."""
     paradigm: Literal["nl2code", "edit"] = "nl2code"
     """ECCO keeps each paradigm in its own subset: it picks the default variant."""
 
 
-class RunConfig(BaseModel):
-    """Everything that determines a run's results. Rerunning with the same config resumes."""
+class RunConfig(ProblemSelection):
+    """Everything that determines a run's results. Rerunning with the same config resumes.
+
+    The problem selection's fields come first (`ProblemSelection`); `selection` returns them."""
 
     model_config = ConfigDict(frozen=True)
 
     name: str
-    benchmark: str
-    split: str | None = None
-    variant: str | None = None
-    data: str | None = None
-    problems: list[str] = Field(default_factory=list)
-    """Problem ids to run (native or full ids); empty = all."""
-    limit: int | None = None
-    difficulty: str | None = None
-    load_options: dict[str, str] = Field(default_factory=dict)
-    """Loader-specific options (e.g. PIE's `descriptions=PATH`, ECCO's `tests_dir=PATH`)."""
 
     model: str
     """'provider/model', e.g. 'openai/gpt-4o' or 'replay/samples.jsonl'."""
@@ -54,7 +47,6 @@ class RunConfig(BaseModel):
     program files in EvalPlus's layout (see `perfcodegen.solutions`)."""
     solutions_sha256: str | None = None
     """The content of `solutions` when the run started: a changed file is a new run."""
-    paradigm: Literal["nl2code", "edit"] = "nl2code"
     k: int = 8
     """Samples per problem (Best@k for every k up to this)."""
     temperature: float = 0.8

@@ -14,11 +14,10 @@ from perfcodegen.config import RunConfig
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.finalize import finalize_problem
 from perfcodegen.judge import CompareOptions, Judge, JudgeConfig
-from perfcodegen.judge.model import JudgeJob, JudgeResult, MeasureMode
+from perfcodegen.judge.model import JudgeJob, JudgeResult
 from perfcodegen.llm.mock import MockModel
 from perfcodegen.methods.session import Candidate, Conversation, ProblemSession, job_key
 from perfcodegen.pipeline import select_problems
-from perfcodegen.problems.model import Problem, TestCase
 from perfcodegen.store import ProblemRecord, RunStore
 
 
@@ -27,24 +26,12 @@ class StoredResults:
 
     def __init__(self, store: RunStore, config: RunConfig) -> None:
         self._store = store
-        self._factory = Judge(
+        factory = Judge(
             JudgeConfig(
                 repeats=config.repeats, compare=CompareOptions(strict_types=config.strict_types)
             )
         )
-
-    def make_job(
-        self,
-        programs: list[str],
-        problem: Problem,
-        mode: MeasureMode,
-        tests: list[TestCase] | None = None,
-        stop_at_first_failure: bool = True,
-        time_limits_s: list[float] | None = None,
-    ) -> JudgeJob:
-        return self._factory.make_job(
-            programs, problem, mode, tests, stop_at_first_failure, time_limits_s
-        )
+        self.make_job = factory.make_job  # the run's own job factory: the same content keys
 
     async def run(self, job: JudgeJob) -> JudgeResult:
         stored = self._store.get_judge(job_key(job))

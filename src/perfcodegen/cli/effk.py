@@ -63,12 +63,12 @@ def effk_command(
 ) -> None:
     """ENAMEL's eff@k: stress levels drawn in the sandbox, time-outs at 2x the expert's time."""
     from perfcodegen.efficiency import ProblemEfficiency, evaluate_efficiency
-    from perfcodegen.evaluate import load_solutions
     from perfcodegen.judge import Judge, JudgeConfig
     from perfcodegen.problems.humaneval import load_base
     from perfcodegen.problems.model import Problem
     from perfcodegen.problems.registry import LoadOptions, load_benchmark
     from perfcodegen.problems.stress import attach_stress_tests
+    from perfcodegen.solutions import SolutionSet
 
     ks = _ks(k)
     level = _isolation(isolation)
@@ -83,7 +83,8 @@ def effk_command(
         canonical = {p.native_id: p.references for p in load_base(None)}
         samples = {p.id: canonical[p.native_id][:1] for p in chosen if p.native_id in canonical}
     else:
-        samples = load_solutions(Path(solutions), chosen)
+        given = SolutionSet.load(solutions)
+        samples = {p.id: programs for p in chosen if (programs := given.programs_for(p))}
     if not samples:
         raise PerfCodegenError("no solutions for the selected ENAMEL problems")
     with console.status("drawing stress inputs in the sandbox", spinner="dots"):

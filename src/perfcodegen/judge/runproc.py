@@ -121,22 +121,29 @@ def _touch(*roots: Any, budget: int = 1_000_000) -> None:
             stack.extend(item.co_consts)
 
 
+def _enter_sandbox(
+    isolation: sandbox.ServerIsolation, task: RunTask, fd: int, cpu_time_s: float
+) -> None:
+    """Apply the run's sandbox and limits; on failure, say so on `fd` and exit."""
+    try:
+        sandbox.enter_run(
+            isolation,
+            (fd,),
+            cpu_time_s=cpu_time_s,
+            memory_mb=task.memory_mb,
+            file_size_mb=task.file_size_mb,
+            max_processes=task.max_processes,
+        )
+    except BaseException as exc:
+        wire.write_frame(fd, ("sandbox", describe_error(exc), False))
+        os._exit(SANDBOX_EXIT)
+
+
 def main(isolation: sandbox.ServerIsolation, task: RunTask, fd: int) -> None:
     """The body of a forked run process; never returns (see `forkserver._measure`)."""
     code = 0
     try:
-        try:
-            sandbox.enter_run(
-                isolation,
-                (fd,),
-                cpu_time_s=task.cpu_time_s,
-                memory_mb=task.memory_mb,
-                file_size_mb=task.file_size_mb,
-                max_processes=task.max_processes,
-            )
-        except BaseException as exc:
-            wire.write_frame(fd, ("sandbox", describe_error(exc), False))
-            os._exit(SANDBOX_EXIT)
+        _enter_sandbox(isolation, task, fd, task.cpu_time_s)
         if task.null is not None:
             observe(task.null)
         _touch(task.code, task.test.args)
@@ -166,18 +173,7 @@ def batch_main(
     covers every test of the batch; each test's wall-clock deadline is kept by the server."""
     code = 0
     try:
-        try:
-            sandbox.enter_run(
-                isolation,
-                (fd,),
-                cpu_time_s=base.cpu_time_s * max(1, len(tests)),
-                memory_mb=base.memory_mb,
-                file_size_mb=base.file_size_mb,
-                max_processes=base.max_processes,
-            )
-        except BaseException as exc:
-            wire.write_frame(fd, ("sandbox", describe_error(exc), False))
-            os._exit(SANDBOX_EXIT)
+        _enter_sandbox(isolation, base, fd, base.cpu_time_s * max(1, len(tests)))
         wire.write_bytes_frame(fd, START.pack(time.clock_gettime_ns(time.CLOCK_MONOTONIC), 0))
         os.set_blocking(fd, True)
         while True:
