@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from perfcodegen.judge.model import MeasureMode, Verdict
 from perfcodegen.plain import to_plain
 from perfcodegen.problems.model import TestCase
@@ -45,3 +47,16 @@ def test_to_plain_converts_only_known_containers() -> None:
     assert type(nested[0][0]) is dict
     queue = deque([1])
     assert to_plain(queue) is queue  # deque([1]) != [1] in Python: left for is_plain to reject
+
+
+def test_big_and_negative_ints_decode_exactly_and_bad_digits_are_refused() -> None:
+    import marshal
+    import struct
+
+    from perfcodegen.judge.decode import UnsafeValue, decode_payload
+
+    for value in (18 * 10**99_997, -(2**70), 2**15, -1, 0):
+        assert decode_payload(marshal.dumps(("value", value, False))) == ("value", value, False)
+    bad = b"l" + struct.pack("<i", 1) + struct.pack("<H", 0xFFFF)  # a digit above 2**15
+    with pytest.raises(UnsafeValue):
+        decode_payload(b")\x01" + bad)
