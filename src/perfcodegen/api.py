@@ -45,6 +45,7 @@ from perfcodegen.protocols import get_protocol, run_settings
 from perfcodegen.solutions import REFERENCE, SolutionSet
 from perfcodegen.store import RunStore
 from perfcodegen.store.provenance import machine_details
+from perfcodegen.store.shared import SharedResults
 
 GIVEN_METHOD = "given"
 
@@ -133,6 +134,7 @@ async def run_config(
         model = _open_model(config.model, config, options, cache) if needs_model else MockModel([])
     refine = _open_model(config.refine_model, config, options, cache) if config.refine_model else None
     store = RunStore(options.out)
+    shared = SharedResults(options.reference_cache_path) if options.cache else None
     try:
         judge_config = JudgeConfig(
             workers=options.workers,
@@ -156,6 +158,7 @@ async def run_config(
                 config, problems, store, model=model, refine_model=refine, judge=judge,
                 max_in_flight=options.max_problems_in_flight, progress=progress,
                 session_details={**machine_details(), "isolation": options.isolation},
+                shared=shared,
             )  # fmt: skip
             summary.notes.extend(notes)
             return summary
@@ -166,6 +169,8 @@ async def run_config(
             await refine.aclose()
         if cache is not None:
             cache.close()
+        if shared is not None:
+            shared.close()
         store.close()
 
 

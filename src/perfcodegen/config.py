@@ -123,6 +123,9 @@ class RuntimeOptions(BaseModel):
     max_connections: int = 16
     max_problems_in_flight: int = 8
     cache: bool = True
+    """Use the persistent response cache (`cache_path`) and the shared check results of the
+    benchmarks' own programs (`reference_cache_path`, `store.shared`)."""
     cache_path: Path | None = None
+    reference_cache_path: Path | None = None
     api_key: str | None = None
     show_progress: bool = True

@@ -24,6 +24,7 @@ from perfcodegen.methods.session import ProblemSession
 from perfcodegen.problems.model import Problem
 from perfcodegen.problems.registry import LoadOptions, load_benchmark
 from perfcodegen.store import ProblemRecord, RunStore
+from perfcodegen.store.shared import SharedResults
 
 ProgressHook = Callable[[str, str], None]
 """Called with (event, problem_id): 'start', 'done', 'skipped', 'error'."""
@@ -93,6 +94,7 @@ async def run_method(
     max_in_flight: int = 8,
     progress: ProgressHook | None = None,
     session_details: dict[str, Any] | None = None,
+    shared: SharedResults | None = None,
 ) -> RunSummary:
     """Run `config.method` on each problem not yet done in `store`."""
     store.save_config(saved_config(config))
@@ -118,6 +120,7 @@ async def run_method(
                 refine_model=refine_model or model,
                 judge=judge,
                 method=config.method,
+                shared=shared,
             )
             try:
                 await solve_and_finalize(method, session)

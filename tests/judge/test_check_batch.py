@@ -124,3 +124,15 @@ def test_per_test_limits_are_cpu_time_so_load_does_not_cause_timeouts(
     assert result.tests[0].check_cpu_s is not None and result.tests[0].check_cpu_s < 1.0
     assert result.tests[1].verdict is Verdict.TIMEOUT
     assert "CPU time limit" in (result.tests[1].error_message or "")
+
+
+def test_results_of_megabytes_are_judged_not_cut(server: ForkServerProcess) -> None:
+    """HumanEval+ expects multi-megabyte strings (string_sequence(10**6)): the result frame's
+    limit is `Limits.result_bytes`, not the stdout capture's."""
+    tests = [TestCase.call([3_000_000], "x" * 3_000_000), TestCase.call([5], "xxxxx")]
+    for fresh in (False, True):
+        job = _job("def f(n):\n    return 'x' * n\n", tests, fresh_process_per_test=fresh)
+        assert server.run_job(job).result.verdict is Verdict.PASSED
+    small = Limits(wall_time_s=2.0, cpu_time_s=1.0, result_bytes=100_000)
+    job = _job("def f(n):\n    return 'x' * n\n", tests).model_copy(update={"limits": small})
+    assert server.run_job(job).result.verdict is Verdict.OUTPUT_LIMIT

@@ -211,3 +211,37 @@ def test_each_figure_has_its_own_field_and_unit(
         (outcome,) = [p.result for p in store.problems()]
     # The reference allocates ~24 MB on the first test; the sample allocates nothing.
     assert outcome["reference_memory_kb"] > 10_000 > outcome["candidates"][0]["memory_kb"]
+
+
+def test_reference_checks_are_shared_between_runs_candidates_never(
+    tmp_path: Path, problems: list[Problem]
+) -> None:
+    from perfcodegen.store.shared import SharedResults
+
+    samples = _samples(tmp_path / "s.jsonl", problems[:2], wrong=set())
+    rows = [json.loads(line) for line in samples.read_text().splitlines()]
+    samples.write_text("".join(  # not the reference's text: a candidate of its own
+        json.dumps({**row, "completion": row["completion"] + "\n# a sample\n"}) + "\n"
+        for row in rows
+    ))
+    shared = tmp_path / "shared.sqlite"
+    settings = dict(measure="none", show_progress=False, problems=TASKS[:2],
+                    reference_cache_path=shared)  # fmt: skip
+    first = perfcodegen.evaluate("humaneval", str(samples), out=tmp_path / "a", **settings)
+    second = perfcodegen.evaluate("humaneval", str(samples), out=tmp_path / "b", **settings)
+
+    def runs(run_dir: Path) -> dict[str, tuple[bool, float]]:
+        with RunStore(run_dir) as store:
+            return {key: (key in cached, result.elapsed_s)
+                    for key, result in store.judge_results()}  # fmt: skip
+
+    cache = SharedResults(shared)
+    with RunStore(first.run_dir) as store:
+        cached = {key for key, _ in store.judge_results() if cache.get(key) is not None}
+    cache.close()
+    a, b = runs(first.run_dir), runs(second.run_dir)
+    assert len(cached) == 2  # the two references' checks; the samples' are not shared
+    for key in cached:
+        assert a[key][1] == b[key][1]  # the second run was served the first run's result
+    for key in set(a) - cached:
+        assert a[key][1] != b[key][1]  # candidates are judged again in every run

@@ -83,6 +83,14 @@ def eval_command(
         Path | None,
         typer.Option(help="Run directory (default runs/eval-<benchmark>-<solutions>-<digest>)."),
     ] = None,
+    cache: Annotated[
+        bool,
+        typer.Option(
+            "--cache/--no-cache",
+            help="Reuse the check results of the benchmark's own reference programs from "
+            "earlier runs (candidates are always judged).",
+        ),
+    ] = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Judge solutions: verdicts, pass@k, and time against the fastest reference."""
@@ -99,6 +107,7 @@ def eval_command(
         time_limit_floor_s=time_limit_floor, time_limit_factor=time_limit_factor,
         workers=workers, isolation=_isolation(isolation), show_progress=not as_json,
         backend=backend, ray_address=ray_address, judge0_url=judge0_url, judge0_key=judge0_key,
+        cache=cache,
         **api.eval_settings(solutions),
     )  # fmt: skip
     if out is not None:

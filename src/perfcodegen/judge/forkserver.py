@@ -193,7 +193,8 @@ class ForkServer:
             runproc.main(self.isolation, task, theirs.fileno())
         theirs.close()
         try:
-            run = runwatch.measure(pid, ours.fileno(), task.wall_time_s, task.output_limit)
+            limit = max(task.result_limit, task.output_limit)
+            run = runwatch.measure(pid, ours.fileno(), task.wall_time_s, limit)
         finally:
             ours.close()
         runwatch.reap(self.isolation, pid, run)
@@ -234,6 +235,7 @@ class _Job:
             test_setup=request["test_setup"],
             test=TestSpec("call", []),
             output_limit=self.limits["output_bytes"],
+            result_limit=self.limits.get("result_bytes", self.limits["output_bytes"]),
             wall_time_s=self.limits["wall_time_s"],
             cpu_time_s=self.limits["cpu_time_s"],
             memory_mb=self.limits["memory_mb"],

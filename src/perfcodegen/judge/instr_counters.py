@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 from perfcodegen.errors import PerfCodegenError
+from perfcodegen.paths import user_cache_dir
 
 
 class InstructionMethod(str, Enum):
@@ -124,11 +125,6 @@ class CallgrindShim:
         self._lib.pcg_dump_stats_at(label.encode("ascii"))
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "perfcodegen"
-
-
 def require_valgrind() -> str:
     """Path of the valgrind executable, or a clear error naming the Debian package."""
     valgrind = shutil.which("valgrind")
@@ -144,7 +140,7 @@ def build_callgrind_shim(cache_dir: Path | None = None) -> Path:
     """Compile the shim on first use into a per-user cache (keyed by its source hash)."""
     source = resources.files("perfcodegen.judge").joinpath("callgrind_shim.c").read_bytes()
     digest = hashlib.sha256(source).hexdigest()[:16]
-    directory = cache_dir or _cache_dir()
+    directory = cache_dir or user_cache_dir()
     library = directory / f"callgrind_shim-{digest}.so"
     if library.exists():
         return library

@@ -54,6 +54,9 @@ class Limits(BaseModel):
     file_size_mb: int = 16
     output_bytes: int = 1_000_000
     """Captured stdout/stderr per execution; more is truncated and reported."""
+    result_bytes: int = 64_000_000
+    """The encoded value a call returns (HumanEval+ expects strings and lists of megabytes);
+    a larger result is an OUTPUT_LIMIT verdict."""
 
 
 class CompareOptions(BaseModel):

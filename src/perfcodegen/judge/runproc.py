@@ -52,6 +52,8 @@ class RunTask:
     max_processes: int
     null: RunTask | None = None
     """Run once in the trusted prelude, before the start reading (see `main`)."""
+    result_limit: int = 64_000_000
+    """The largest result frame (the encoded observed value) the server accepts."""
 
 
 def encode_result(status: str, payload: Any, truncated: bool) -> bytes:

@@ -27,7 +27,7 @@ CPU_POLL_S = 0.02
 """How often a check run's CPU time is compared with its limit."""
 
 
-def measure(pid: int, fd: int, wall_time_s: float, output_limit: int) -> dict[str, Any]:
+def measure(pid: int, fd: int, wall_time_s: float, result_limit: int) -> dict[str, Any]:
     """The run's protocol on its socket, with the readings taken here, never in the run:
 
     1. the first frame is the trusted start record (16 bytes), written before any candidate
@@ -55,7 +55,7 @@ def measure(pid: int, fd: int, wall_time_s: float, output_limit: int) -> dict[st
         clock = cpu_clock(pid)
         cpu0, wall0 = time.clock_gettime_ns(clock), time.clock_gettime_ns(time.CLOCK_MONOTONIC)
         os.write(fd, b"g")
-        result, ending = await_frame(fd, pidfd, buffer, deadline, output_limit + RESULT_SLACK)
+        result, ending = await_frame(fd, pidfd, buffer, deadline, result_limit + RESULT_SLACK)
         wall1 = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
         if result is None or ending:
             run["ending"], run["message"] = ENDINGS.get(ending or "", (None, ""))
@@ -75,7 +75,7 @@ def measure(pid: int, fd: int, wall_time_s: float, output_limit: int) -> dict[st
 ENDINGS = {
     "timeout": ("timeout", "wall-clock time limit exceeded"),
     "cpu_timeout": ("timeout", "CPU time limit exceeded"),
-    "output_limit": ("output_limit", "the program sent more data than the output limit"),
+    "output_limit": ("output_limit", "the result or the output is larger than its limit"),
     "sandbox": ("sandbox", "the sandbox could not be entered"),
 }
 """Endings decided while reading; a run that just stopped gets its ending from `wait4`."""
@@ -240,7 +240,7 @@ class CheckBatch:
             os.write(fd, _INDEX.pack(index))
         except OSError:
             return self._end(run)
-        limit = self._base.output_limit + RESULT_SLACK
+        limit = max(self._base.result_limit, self._base.output_limit) + RESULT_SLACK
         cpu_deadline = (clock, cpu0 + int(cpu_time_s * 1e9))
         result, ending = await_frame(
             fd, self._pidfd, self._buffer, deadline, limit, cpu_deadline

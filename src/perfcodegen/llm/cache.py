@@ -26,6 +26,7 @@ from perfcodegen.llm.model import (
     RequestContext,
     Usage,
 )
+from perfcodegen.paths import user_cache_dir
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -42,8 +43,8 @@ CREATE TABLE IF NOT EXISTS responses (
 
 
 def default_cache_path() -> Path:
-    """``~/.cache/perfcodegen/responses.sqlite``."""
-    return Path.home() / ".cache" / "perfcodegen" / "responses.sqlite"
+    """``responses.sqlite`` in the user cache dir (`perfcodegen.paths.user_cache_dir`)."""
+    return user_cache_dir() / "responses.sqlite"
 
 
 @runtime_checkable

@@ -32,6 +32,7 @@ from perfcodegen.measuring import timing_tests
 from perfcodegen.methods.judging import JudgeService
 from perfcodegen.problems.model import Problem, TestCase
 from perfcodegen.store import CallRecord, CandidateRecord, RunStore
+from perfcodegen.store.shared import SharedResults
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ class ProblemSession:
     judge: JudgeService
     method: str
     candidates: list[Candidate] = field(default_factory=list)
+    shared: SharedResults | None = None
+    """Check results of the benchmark's own programs, shared across runs (`store.shared`)."""
 
     # -- tests -----------------------------------------------------------------------------
     @property
@@ -253,9 +256,19 @@ class ProblemSession:
         recorded = self.store.get_judge(key)
         if recorded is not None:
             return recorded
-        result = await self.judge.run(job)
+        shared = self.shared if self._trusted(programs, mode) else None
+        result = shared.get(key) if shared is not None else None
+        if result is None:
+            result = await self.judge.run(job)
+            if shared is not None:
+                shared.put(key, result)
         self.store.put_judge(key, self.problem.id, candidate_id, job, result)
         return result
+
+    def _trusted(self, programs: list[str], mode: MeasureMode) -> bool:
+        """A check of the benchmark's own programs only (never a candidate's)."""
+        own = {*self.problem.references, self.problem.input_program}
+        return mode is MeasureMode.CHECK and all(program in own for program in programs)
 
 
 def _unparsed(candidate: Candidate, total: int) -> ProgramResult:

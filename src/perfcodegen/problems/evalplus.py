@@ -27,6 +27,7 @@ from typing import Any
 
 from perfcodegen import plain
 from perfcodegen.errors import DataError
+from perfcodegen.paths import user_cache_dir
 from perfcodegen.problems import _io
 from perfcodegen.problems.model import TestCase
 
@@ -311,12 +312,6 @@ def _from_json(item: Any) -> Any:
 
 def _to_json(value: Any) -> Any:
     return {"__digest__": value.sha256} if isinstance(value, Digest) else plain.encode(value)
-
-
-def user_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/perfcodegen`` or ``~/.cache/perfcodegen``."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "perfcodegen"
 
 
 def data_hash(data: bytes) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 from perfcodegen.judge.model import Limits
 from perfcodegen.judge.observe import ValueObserver
 from perfcodegen.metrics.effk import DEFAULT_CASES_PER_LEVEL
-from perfcodegen.problems.evalplus import user_cache_dir
+from perfcodegen.paths import user_cache_dir
 from perfcodegen.problems.model import Problem, TestCase
 from perfcodegen.problems.stress_helpers import GENERATOR_PRELUDE
 
