@@ -134,7 +134,11 @@ async def run_config(
         model = _open_model(config.model, config, options, cache) if needs_model else MockModel([])
     refine = _open_model(config.refine_model, config, options, cache) if config.refine_model else None
     store = RunStore(options.out)
-    shared = SharedResults(options.reference_cache_path) if options.cache else None
+    shared = (
+        SharedResults(options.reference_cache_path, at_least=options.isolation)
+        if options.cache
+        else None
+    )
     try:
         judge_config = JudgeConfig(
             workers=options.workers,

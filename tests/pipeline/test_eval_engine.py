@@ -245,3 +245,22 @@ def test_reference_checks_are_shared_between_runs_candidates_never(
         assert a[key][1] == b[key][1]  # the second run was served the first run's result
     for key in set(a) - cached:
         assert a[key][1] != b[key][1]  # candidates are judged again in every run
+
+
+def test_a_shared_result_from_a_weaker_sandbox_is_not_served(tmp_path: Path) -> None:
+    from perfcodegen.judge.model import JudgeResult, MeasureMode, ProgramResult, Verdict
+    from perfcodegen.store.shared import SharedResults
+
+    ok = ProgramResult(verdict=Verdict.PASSED, passed=1, total=1)
+    weak = JudgeResult(job_id="j", mode=MeasureMode.CHECK, programs=[ok], isolation="partial")
+    broken = JudgeResult(job_id="j", mode=MeasureMode.CHECK, isolation="full", programs=[
+        ProgramResult(verdict=Verdict.SANDBOX_ERROR, passed=0, total=1)])  # fmt: skip
+    path = tmp_path / "shared.sqlite"
+    writer = SharedResults(path, at_least="partial")
+    writer.put("weak", weak)
+    writer.put("broken", broken)  # a sandbox failure says nothing about the program: not kept
+    assert writer.get("weak") == weak and writer.get("broken") is None
+    writer.close()
+    strict = SharedResults(path, at_least="full")
+    assert strict.get("weak") is None
+    strict.close()

@@ -19,9 +19,16 @@ from perfcodegen.paths import user_cache_dir
 DEFAULT_FILE = "reference-results.sqlite"
 
 
+ISOLATION_RANK = {"none": 0, "partial": 1, "full": 2}
+
+
 class SharedResults:
-    def __init__(self, path: Path | None = None) -> None:
+    """`at_least`: the run's isolation level; a result judged in a weaker sandbox is not
+    served (the run records the level of every result it uses)."""
+
+    def __init__(self, path: Path | None = None, at_least: str = "full") -> None:
         self.path = path or user_cache_dir() / DEFAULT_FILE
+        self.at_least = ISOLATION_RANK[at_least]
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -32,7 +39,10 @@ class SharedResults:
 
     def get(self, key: str) -> JudgeResult | None:
         row = self._db.execute("SELECT result FROM results WHERE key=?", (key,)).fetchone()
-        return JudgeResult.model_validate_json(row[0]) if row else None
+        if row is None:
+            return None
+        result = JudgeResult.model_validate_json(row[0])
+        return result if ISOLATION_RANK.get(result.isolation, 0) >= self.at_least else None
 
     def put(self, key: str, result: JudgeResult) -> None:
         """Keep `result` unless the sandbox failed (that says nothing about the program)."""
