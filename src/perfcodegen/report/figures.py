@@ -99,6 +99,13 @@ def k_curves(ks: Sequence[int], series: Mapping[str, Mapping[str, Sequence[float
     return _svg(figure)
 
 
+def _empty(figure: Any, axis: Any) -> str:
+    """A figure that says it has nothing to show (never a blank plot)."""
+    axis.text(0.5, 0.5, "no solved problem with timings", ha="center", va="center",
+              transform=axis.transAxes)  # fmt: skip
+    return _svg(figure)
+
+
 @_styled
 def speedup_histogram(speedups: Mapping[str, Sequence[float]], opt_threshold: float) -> str:
     """Per-problem speedups (reference time / program time) on a log2 axis; one step
@@ -106,15 +113,7 @@ def speedup_histogram(speedups: Mapping[str, Sequence[float]], opt_threshold: fl
     figure, (axis,) = _figure()
     values = [v for series in speedups.values() for v in series if v > 0]
     if not values:
-        axis.text(
-            0.5,
-            0.5,
-            "no solved problem with timings",
-            ha="center",
-            va="center",
-            transform=axis.transAxes,
-        )
-        return _svg(figure)
+        return _empty(figure, axis)
     # Quarter-octave bins centred on round ratios (1x sits mid-bin), at least 0.5x to 2x.
     low = min(-1.0, math.floor(min(math.log2(v) for v in values) * 4) / 4) - 0.125
     high = max(1.0, math.ceil(max(math.log2(v) for v in values) * 4) / 4) + 0.125
@@ -156,15 +155,7 @@ def runtime_scatter(points: Sequence[tuple[float, float]], opt_factor: float) ->
     dotted line a problem counts as optimized."""
     figure, (axis,) = _figure()
     if not points:
-        axis.text(
-            0.5,
-            0.5,
-            "no solved problem with timings",
-            ha="center",
-            va="center",
-            transform=axis.transAxes,
-        )
-        return _svg(figure)
+        return _empty(figure, axis)
     reference = [1000 * r for r, _ in points]
     final = [1000 * f for _, f in points]
     low, high = min(reference + final) / 1.5, max(reference + final) * 1.5
