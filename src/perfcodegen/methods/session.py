@@ -99,6 +99,7 @@ class ProblemSession:
     candidates: list[Candidate] = field(default_factory=list)
     shared: SharedResults | None = None
     """Check results of the benchmark's own programs, shared across runs (`store.shared`)."""
+    _digests: dict[int, tuple[list[TestCase], str]] = field(default_factory=dict, repr=False)
 
     # -- tests -----------------------------------------------------------------------------
     @property
@@ -251,7 +252,7 @@ class ProblemSession:
         job = self.judge.make_job(
             programs, self.problem, mode, tests, stop_at_first_failure, time_limits_s
         )
-        key = job_key(job)
+        key = job_key(job, self._digest(tests))
         job = job.model_copy(update={"job_id": key[:16]})
         recorded = self.store.get_judge(key)
         if recorded is not None:
@@ -264,6 +265,14 @@ class ProblemSession:
                 shared.put(key, result)
         self.store.put_judge(key, self.problem.id, candidate_id, job, result)
         return result
+
+    def _digest(self, tests: list[TestCase]) -> str:
+        """`tests_digest_of(tests)`, computed once per list of tests of this session."""
+        known = self._digests.get(id(tests))
+        if known is None or known[0] is not tests:
+            known = (tests, tests_digest_of(tests))
+            self._digests[id(tests)] = known
+        return known[1]
 
     def _trusted(self, programs: list[str], mode: MeasureMode) -> bool:
         """A check of the benchmark's own programs only (never a candidate's)."""
@@ -283,8 +292,16 @@ def _unparsed(candidate: Candidate, total: int) -> ProgramResult:
     )
 
 
-def job_key(job: JudgeJob) -> str:
-    """The content address of a judge job (everything but its id)."""
-    payload = job.model_dump(mode="json", exclude={"job_id"})
+def job_key(job: JudgeJob, tests_digest: str | None = None) -> str:
+    """The content address of a judge job (everything but its id). `tests_digest`: the
+    job's `tests_digest(job.tests)`, when the caller keeps it (HumanEval+ has ~760 tests per
+    problem: encoding them for every job of a problem costs more than judging some)."""
+    payload = job.model_dump(mode="json", exclude={"job_id", "tests"})
+    payload["tests"] = tests_digest or tests_digest_of(job.tests)
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
     return f"{job.mode.value}:{digest}"
+
+
+def tests_digest_of(tests: list[TestCase]) -> str:
+    encoded = [test.model_dump(mode="json") for test in tests]
+    return hashlib.sha256(json.dumps(encoded, sort_keys=True).encode()).hexdigest()
