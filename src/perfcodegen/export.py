@@ -21,7 +21,7 @@ from typing import Any
 
 from perfcodegen.config import RunConfig
 from perfcodegen.errors import PerfCodegenError
-from perfcodegen.judge.model import MeasureMode, ProgramResult, TestOutcome, Verdict
+from perfcodegen.judge.model import JudgeResult, MeasureMode, ProgramResult, TestOutcome, Verdict
 from perfcodegen.measuring import PLUS_TEST, timing_positions
 from perfcodegen.metrics.records import SAMPLE_PHASE
 from perfcodegen.pipeline import select_problems
@@ -55,7 +55,7 @@ def export_run(run_dir: Path, out_dir: Path | None = None,
             if "evalplus" in wanted:
                 written.append(_write_evalplus(target / "eval_results.json", rows))
             if "tests" in wanted:
-                tests = _test_rows(store, rows, config.timing_tests)
+                tests = _test_rows(rows, config.timing_tests)
                 written.append(_write_jsonl(target / "tests.jsonl", tests))
     return written
 
@@ -64,8 +64,10 @@ class _SampleRow:
     """One sample of one problem, with what the store knows about its final check."""
 
     def __init__(self, problem: Problem, candidate: CandidateRecord,
-                 check: ProgramResult | None) -> None:  # fmt: skip
-        self.problem, self.candidate, self.check = problem, candidate, check
+                 runs: list[tuple[dict[str, Any], JudgeResult]]) -> None:  # fmt: skip
+        self.problem, self.candidate, self.runs = problem, candidate, runs
+        """`runs`: the problem's judge jobs and results, read once for all its samples."""
+        self.check = _final_check(candidate, problem, runs)
         code = candidate.code or ""
         completion = code[len(problem.prompt) :] if code.startswith(problem.prompt) else code
         self.sample = {
@@ -98,11 +100,11 @@ def _sample_rows(store: RunStore, problems: dict[str, Problem]) -> Iterator[_Sam
         runs = store.judge_runs(problem.id)
         samples = [c for c in store.candidates(problem.id) if c.phase == SAMPLE_PHASE]
         for candidate in sorted(samples, key=lambda c: c.sample_index):
-            yield _SampleRow(problem, candidate, _final_check(candidate, problem, runs))
+            yield _SampleRow(problem, candidate, runs)
 
 
 def _final_check(candidate: CandidateRecord, problem: Problem,
-                 runs: list[tuple[dict[str, Any], Any]]) -> ProgramResult | None:  # fmt: skip
+                 runs: list[tuple[dict[str, Any], JudgeResult]]) -> ProgramResult | None:  # fmt: skip
     """The candidate's check on every test of the problem (the last one, if several)."""
     found = None
     for job, result in runs:
@@ -143,9 +145,9 @@ def _write_evalplus(path: Path, rows: list[_SampleRow]) -> Path:
     return path
 
 
-def _test_rows(store: RunStore, rows: list[_SampleRow], timing: str) -> Iterator[dict[str, Any]]:
+def _test_rows(rows: list[_SampleRow], timing: str) -> Iterator[dict[str, Any]]:
     for row in rows:
-        timed = _timed_outcomes(store, row, timing_positions(row.problem.tests, timing))
+        timed = _timed_outcomes(row, timing_positions(row.problem.tests, timing))
         for outcome in row.check.tests if row.check else []:
             figures = timed.get(outcome.index)
             yield {
@@ -167,14 +169,12 @@ def _test_rows(store: RunStore, rows: list[_SampleRow], timing: str) -> Iterator
             }
 
 
-def _timed_outcomes(
-    store: RunStore, row: _SampleRow, positions: list[int]
-) -> dict[int, TestOutcome]:
+def _timed_outcomes(row: _SampleRow, positions: list[int]) -> dict[int, TestOutcome]:
     """Per-test figures of the sample in the problem's final measurement, by the problem's
     test index (`positions`: where each test of the timing set sits among them)."""
     figures: dict[int, TestOutcome] = {}
     code = row.candidate.code
-    for job, result in store.judge_runs(row.problem.id):
+    for job, result in row.runs:
         if job.get("mode") == MeasureMode.CHECK.value or code not in job.get("programs", []):
             continue
         program = result.programs[job["programs"].index(code)]

@@ -136,3 +136,46 @@ def test_results_of_megabytes_are_judged_not_cut(server: ForkServerProcess) -> N
     small = Limits(wall_time_s=2.0, cpu_time_s=1.0, result_bytes=100_000)
     job = _job("def f(n):\n    return 'x' * n\n", tests).model_copy(update={"limits": small})
     assert server.run_job(job).result.verdict is Verdict.OUTPUT_LIMIT
+
+
+FORGER = """
+import os, marshal, struct
+calls = 0
+def f(x):
+    global calls
+    calls += 1
+    if calls == 1:  # frames for the next tests, written ahead of the server's request
+        for value in (999, 999):
+            payload = marshal.dumps(("value", value, False))
+            for fd in range(3, 20):
+                try:
+                    os.write(fd, struct.pack("<Q", len(payload)) + payload)
+                except OSError:
+                    pass
+    return x * 2
+"""
+HUGE_HEADER = """
+import os, struct
+def f(x):
+    if x == 2:
+        for fd in range(3, 20):
+            try:
+                os.write(fd, struct.pack("<Q", 1 << 40))
+            except OSError:
+                pass
+    return x * 2
+"""
+
+
+def test_a_batched_program_forging_frames_only_hurts_itself(server: ForkServerProcess) -> None:
+    """In a shared check process the program can write to its socket, but anything it sends
+    is a value the judge compares: forged frames never turn into passes."""
+    tests = [TestCase.call([i], i * 2) for i in range(6)]
+    forged = server.run_job(_job(FORGER, tests, stop_at_first_failure=False)).result
+    assert forged.verdict is Verdict.WRONG_ANSWER
+    assert all(t.verdict is not Verdict.PASSED for t in forged.tests[:3])
+    huge = server.run_job(_job(HUGE_HEADER, tests, stop_at_first_failure=False)).result
+    assert [t.verdict for t in huge.tests] == [
+        Verdict.PASSED, Verdict.PASSED, Verdict.OUTPUT_LIMIT, *[Verdict.PASSED] * 3
+    ]
+    assert server.run_job(_job("def f(x):\n    return x * 2\n", tests)).result.ok

@@ -95,6 +95,7 @@ def eval_command(
 ) -> None:
     """Judge solutions: verdicts, pass@k, and time against the fastest reference."""
     from perfcodegen import api
+    from perfcodegen.judge.sandbox import isolation_rank
     from perfcodegen.metrics.run import load_run
     from perfcodegen.metrics.samples import sample_summary
     from perfcodegen.store import RunStore
@@ -135,7 +136,7 @@ def eval_command(
     figures = sample_summary(load_run(summary.run_dir).outcomes)
     with RunStore(summary.run_dir) as store:
         levels = store.isolation_levels()
-    weakest = min(levels, key=ISOLATION_ORDER.index, default=None)
+    weakest = min(levels, key=isolation_rank, default=None)
     if as_json:
         print_json({**figures.model_dump(), "run_dir": str(summary.run_dir), "isolation": weakest,
                     "notes": summary.notes, "errors": summary.errors})  # fmt: skip
@@ -148,9 +149,6 @@ def eval_command(
         for problem_id, message in sorted(summary.errors.items()):
             console.print(f"[yellow]{escape(problem_id)}[/]: {escape(message)}", highlight=False)
         raise typer.Exit(code=1)
-
-
-ISOLATION_ORDER = ["none", "partial", "full"]
 
 
 def _print(benchmark: str, figures: object, isolation: str | None) -> None:

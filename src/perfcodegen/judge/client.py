@@ -25,7 +25,7 @@ from perfcodegen.judge.model import (
     Verdict,
     trimmed_mean,
 )
-from perfcodegen.judge.sandbox import IsolationLevel, package_dir
+from perfcodegen.judge.sandbox import IsolationLevel, isolation_rank, package_dir
 from perfcodegen.judge.verdicts import (
     outcome_from_run,
     program_verdict,
@@ -66,7 +66,6 @@ _SERVER_ENV = {
 """No secrets from the judge's environment reach candidates; fixed hash seed for stable runs."""
 
 
-_ISOLATION_RANK = {IsolationLevel.NONE: 0, IsolationLevel.PARTIAL: 1, IsolationLevel.FULL: 2}
 
 
 class ForkServerError(RuntimeError):
@@ -118,7 +117,7 @@ class ForkServerProcess:
         self.notes = [str(note) for note in hello["notes"]]
         self.isolation = IsolationLevel(hello["level"])
         self.sandbox_uid = hello.get("uid")
-        if _ISOLATION_RANK[self.isolation] < _ISOLATION_RANK[self.allow_isolation]:
+        if isolation_rank(self.isolation.value) < isolation_rank(self.allow_isolation.value):
             self.close()
             raise IsolationUnavailable(
                 f"the judge's sandbox is only at isolation level '{self.isolation.value}' here "
@@ -179,6 +178,23 @@ class ForkServerProcess:
             wire.write_frame(process.stdin.fileno(), value)
         except OSError as exc:
             raise ForkServerError(f"the fork server stopped unexpectedly ({exc})") from exc
+
+    def raw_runs(self, job: JudgeJob) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """(compile error of the first program or None, its check run on every test, undecoded):
+        for callers that need whole values rather than verdicts (`judge.observe`)."""
+        if not self.alive:
+            self.close()
+            self.start()
+        self._write(_request(job))
+        error = self._read()["errors"][0]
+        runs: list[dict[str, Any]] = []
+        while True:
+            message = self._read()
+            if message.get("op") == "done":
+                return error, runs
+            runs.append(message["results"][0])
+            more = int(message["index"]) + 1 < len(job.tests)
+            self._write({"active": [0] if more else []})
 
     def run_job(self, job: JudgeJob) -> JudgeResult:
         """Run a job; a dead server is restarted and the job reported as a sandbox error."""

@@ -49,7 +49,7 @@ from perfcodegen.judge.model import (
     ProgramResult,
     TestOutcome,
 )
-from perfcodegen.judge.sandbox import WORK_DIR
+from perfcodegen.judge.sandbox import WORK_DIR, isolation_rank
 from perfcodegen.judge.sandbox_exec import ISOLATION_REFUSED
 from perfcodegen.judge.verdicts import outcome_from_observation
 
@@ -299,8 +299,7 @@ def _follow(
 
 def _note_isolation(outcomes: _Outcomes, record: dict[str, Any]) -> None:
     level = str(record.get("level"))
-    rank = ["none", "partial", "full"]
-    if outcomes.isolation is None or rank.index(level) < rank.index(outcomes.isolation):
+    if outcomes.isolation is None or isolation_rank(level) < isolation_rank(outcomes.isolation):
         outcomes.isolation = level
     for note in record.get("notes") or []:
         if str(note) not in outcomes.notes:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from perfcodegen.judge.client import ForkServerProcess, _request
+from perfcodegen.judge.client import ForkServerProcess
 from perfcodegen.judge.model import JudgeJob, Limits, MeasureMode
 from perfcodegen.judge.verdicts import observation_from_run
 from perfcodegen.problems.model import TestCase
@@ -69,26 +69,13 @@ class ValueObserver:
             test_setup=test_setup,
             mode=MeasureMode.CHECK,
             limits=limits or Limits(),
+            fresh_process_per_test=True,
         )
-        if not self._server.alive:
-            self._server.close()
-            self._server.start()
-        server = self._server
-        server._write(_request(job))
-        compiled = server._read()
-        error = compiled["errors"][0]
-        results: list[Observed] = []
-        while True:
-            message = server._read()
-            if message.get("op") == "done":
-                break
-            results.append(_observed(message["results"][0]))
-            more = int(message["index"]) + 1 < len(job.tests)
-            server._write({"active": [0] if more else []})
+        error, runs = self._server.raw_runs(job)
         if error is not None:
             text = f"{error.get('type')}: {error.get('message')}"
             return [Observed(error=text) for _ in calls]
-        return results
+        return [_observed(run) for run in runs]
 
 
 def _observed(run: dict[str, Any]) -> Observed:

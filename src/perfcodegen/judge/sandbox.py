@@ -83,6 +83,15 @@ class IsolationLevel(str, Enum):
     """No namespace at all: runs share the host's view (only rlimits and a work dir)."""
 
 
+ISOLATION_ORDER = ("none", "partial", "full")
+"""Isolation levels, weakest first."""
+
+
+def isolation_rank(level: str) -> int:
+    """0 for "none" up to 2 for "full"; an unknown level ranks as "none"."""
+    return ISOLATION_ORDER.index(level) if level in ISOLATION_ORDER else 0
+
+
 class IsolationUnavailable(RuntimeError):
     """Full isolation cannot be had here and the user did not allow less."""
 

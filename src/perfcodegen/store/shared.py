@@ -14,12 +14,10 @@ import time
 from pathlib import Path
 
 from perfcodegen.judge.model import JudgeResult, Verdict
+from perfcodegen.judge.sandbox import isolation_rank
 from perfcodegen.paths import user_cache_dir
 
 DEFAULT_FILE = "reference-results.sqlite"
-
-
-ISOLATION_RANK = {"none": 0, "partial": 1, "full": 2}
 
 
 class SharedResults:
@@ -28,7 +26,7 @@ class SharedResults:
 
     def __init__(self, path: Path | None = None, at_least: str = "full") -> None:
         self.path = path or user_cache_dir() / DEFAULT_FILE
-        self.at_least = ISOLATION_RANK[at_least]
+        self.at_least = isolation_rank(at_least)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -42,7 +40,7 @@ class SharedResults:
         if row is None:
             return None
         result = JudgeResult.model_validate_json(row[0])
-        return result if ISOLATION_RANK.get(result.isolation, 0) >= self.at_least else None
+        return result if isolation_rank(result.isolation) >= self.at_least else None
 
     def put(self, key: str, result: JudgeResult) -> None:
         """Keep `result` unless the sandbox failed (that says nothing about the program)."""
