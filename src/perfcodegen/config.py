@@ -81,7 +81,7 @@ class RunConfig(ProblemSelection):
     strict_types: bool = False
     """Compare outputs type-strictly (a bool is not an int); default: Python's `==`, as the
     benchmarks' own harnesses compare."""
-    time_limit_floor_s: float = Field(default=4.0, gt=0)
+    time_limit_floor_s: float = Field(default=1.0, gt=0)
     time_limit_factor: float = Field(default=4.0, gt=0)
     """Check runs get max(floor, factor x the fastest reference's time) per test (EvalPlus's
     rule and defaults); without a passing reference, the judge's default limit."""

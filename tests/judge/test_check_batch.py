@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from perfcodegen.judge.client import ForkServerProcess
-from perfcodegen.judge.model import JudgeJob, Limits, MeasureMode, Verdict
+from perfcodegen.judge.model import CompareOptions, JudgeJob, Limits, MeasureMode, Verdict
+from perfcodegen.plain import output_digest
 from perfcodegen.problems.model import TestCase
 
 HOSTILE = """
@@ -179,3 +180,62 @@ def test_a_batched_program_forging_frames_only_hurts_itself(server: ForkServerPr
         Verdict.PASSED, Verdict.PASSED, Verdict.OUTPUT_LIMIT, *[Verdict.PASSED] * 3
     ]
     assert server.run_job(_job("def f(x):\n    return x * 2\n", tests)).result.ok
+
+
+def test_a_program_the_judge_stopped_gets_no_more_outcomes(server: ForkServerProcess) -> None:
+    """The server runs verdict-only tests ahead of the judge's answers; results that arrive
+    for a program after its first failure are dropped, never counted."""
+    tests = [TestCase.call([i], i * 2) for i in range(40)]
+    right = "def f(x):\n    return 2 * x\n"
+    wrong = "def f(x):\n    return 0 if x == 1 else 2 * x\n"
+    job = JudgeJob(
+        job_id="ahead", programs=[wrong, right], entry_point="f", tests=tests,
+        mode=MeasureMode.CHECK,
+    )  # fmt: skip
+    first, second = server.run_job(job).programs
+    assert [t.index for t in first.tests] == [0, 1] and first.passed == 1
+    assert first.verdict is Verdict.WRONG_ANSWER
+    assert second.verdict is Verdict.PASSED and second.passed == 40
+    assert server.run_job(_job(right, tests)).result.passed == 40  # the server is in step
+
+
+def test_huge_expected_values_are_compared_by_digest(server: ForkServerProcess) -> None:
+    """HumanEval+/MBPP+ keep outputs too large to store as a digest: a CALL test compared in
+    the judge, type-exact, in the shared check process (no assertion, no replay)."""
+    expected = list(range(20_000))
+    digest = output_digest(expected)
+    tests = [TestCase.call([20_000], None, expected_digest=digest), TestCase.call([3], [0, 1, 2])]
+    verdicts = {}
+    for body in ("list(range(n))", "tuple(range(n))", "None", "list(range(n - 1))"):
+        result = server.run_job(_job(f"def f(n):\n    return {body}\n", tests)).result
+        verdicts[body] = result.tests[0].verdict
+    assert verdicts == {
+        "list(range(n))": Verdict.PASSED,
+        "tuple(range(n))": Verdict.WRONG_ANSWER,
+        "None": Verdict.WRONG_ANSWER,
+        "list(range(n - 1))": Verdict.WRONG_ANSWER,
+    }
+    # shared sub-lists that expand exponentially as a tree: never a pass, and the judge goes on
+    dag = "def f(n):\n    v = [1]\n    for _ in range(60):\n        v = [v, v]\n    return v\n"
+    assert server.run_job(_job(dag, tests)).result.tests[0].verdict is not Verdict.PASSED
+    assert server.run_job(_job("def f(n):\n    return list(range(n))\n", tests)).result.ok
+
+
+def test_exact_bytes_pass_and_everything_else_is_compared(server: ForkServerProcess) -> None:
+    """A result whose bytes are the expected value's passes without decoding; values equal
+    under Python's == but not byte-identical still pass, through the ordinary comparison."""
+    tests = [
+        TestCase.call([0], [1, "a", 2.5]), TestCase.call([1], float("nan")),
+        TestCase.call([2], 1), TestCase.call([3], {"a": 1, "b": 2}), TestCase.call([4], 0.0),
+    ]  # fmt: skip
+    program = """
+def f(x):
+    return [[1, "a", 2.5], float("nan"), True, {"b": 2, "a": 1}, -0.0][x]
+"""
+    result = server.run_job(_job(program, tests, stop_at_first_failure=False)).result
+    assert [t.verdict for t in result.tests] == [Verdict.PASSED] * 5
+    strict = _job(program, tests, stop_at_first_failure=False).model_copy(
+        update={"compare": CompareOptions(strict_types=True)}
+    )
+    verdicts = [t.verdict for t in server.run_job(strict).result.tests]
+    assert verdicts[2] is Verdict.WRONG_ANSWER  # True is not 1 when types are strict

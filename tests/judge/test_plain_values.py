@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from perfcodegen.judge.model import MeasureMode, Verdict
-from perfcodegen.plain import to_plain
+from perfcodegen.plain import output_digest, to_plain
 from perfcodegen.problems.model import TestCase
 
 from .conftest import RunJob
@@ -60,3 +60,16 @@ def test_big_and_negative_ints_decode_exactly_and_bad_digits_are_refused() -> No
     bad = b"l" + struct.pack("<i", 1) + struct.pack("<H", 0xFFFF)  # a digit above 2**15
     with pytest.raises(UnsafeValue):
         decode_payload(b")\x01" + bad)
+
+
+def test_output_digest_is_type_exact_order_free_and_bounded() -> None:
+    assert output_digest([1, 2]) != output_digest((1, 2))
+    assert output_digest(1) != output_digest(True)
+    assert output_digest({"a": 1, "b": {2, 3}}) == output_digest({"b": {3, 2}, "a": 1})
+    # the digests HumanEval+/MBPP+ caches hold: the algorithm must never drift
+    assert output_digest([1, 2, (3, "a")]).startswith("f3f11295507117c2")
+    dag: list[object] = [1]
+    for _ in range(60):  # a few hundred bytes that expand to 2**60 items as a tree
+        dag = [dag, dag]
+    with pytest.raises(ValueError, match="too large"):
+        output_digest(dag, budget=10_000)

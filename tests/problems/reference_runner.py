@@ -1,7 +1,7 @@
 """Test-side helper: run a program against a Problem's tests in one child process.
 
 Deliberately tiny and independent of the judge: it checks that loaders produce tests that a
-reference solution passes (CALL: ==, or |a-b| <= atol for numbers; ASSERT: exec the source
+reference solution passes (CALL: ==, or |a-b| <= atol for numbers, or the digest; ASSERT: exec the source
 with `candidate` bound to the entry point, after `test_setup`).
 """
 
@@ -33,6 +33,8 @@ for index, test in enumerate(job["tests"]):
             atol = test["atol"] or 1e-6
             numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (got, want))
             ok = abs(got - want) <= atol if numbers and isinstance(want, float) else got == want
+            if test.get("expected_digest"):
+                ok = plain.output_digest(got) == test["expected_digest"]
             assert ok, f"got {got!r:.200}"
         else:
             exec(test["assertion"], dict(ns))

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from perfcodegen.errors import DataError
+from perfcodegen.plain import output_digest
 from perfcodegen.problems import evalplus
 from perfcodegen.problems.model import Problem
 from perfcodegen.problems.model import TestKind as Kind
@@ -73,7 +74,7 @@ def test_failing_reference_is_a_data_error(tmp_path: Path) -> None:
         load_plus(write_gz(tmp_path / "HumanEvalPlus.jsonl.gz", [bad]), tmp_path / "cache")
 
 
-def test_huge_outputs_become_digest_asserts(tmp_path: Path) -> None:
+def test_huge_outputs_become_digest_call_tests(tmp_path: Path) -> None:
     big = dict(
         TASK,
         canonical_solution="    return list(range(int(x)))\n",
@@ -81,13 +82,17 @@ def test_huge_outputs_become_digest_asserts(tmp_path: Path) -> None:
         plus_input=[[2]],
     )
     (problem,) = load_plus(write_gz(tmp_path / "HumanEvalPlus.jsonl.gz", [big]), tmp_path / "cache")
-    assert problem.tests[0].kind is Kind.ASSERT and "_output_digest(candidate(50000))" in (
-        problem.tests[0].assertion or ""
-    )
+    huge = problem.tests[0]
+    assert huge.kind is Kind.CALL and huge.expected is None
+    assert huge.expected_digest == output_digest(list(range(50_000)))
     assert problem.tests[1].kind is Kind.CALL and problem.tests[1].expected == [0, 1]
-    assert "def _output_digest" in problem.test_setup
+    assert problem.test_setup == ""
     assert failing_tests(problem) == []
     assert failing_tests(problem, problem.prompt + "    return list(range(int(x) - 1))\n")
+    # type-exact: a tuple of the same items is not the expected list, and None is not it either
+    for wrong in ("tuple(range(int(x)))", "None"):
+        failures = failing_tests(problem, problem.prompt + f"    return {wrong}\n")
+        assert [f.split(":")[0] for f in failures] == ["0", "1"]
 
 
 def test_hub_rows_with_inputs_inside_test_code() -> None:

@@ -4,7 +4,7 @@ A stdin/stdout test is a plain Judge0 submission with `expected_output`, so the 
 comparison decides. A call or assert test is sent as a script: the test's setup, the
 program, then a driver that calls the entry point (or runs the assertion) and prints a
 marker line carrying a random nonce and the result in marshal form. The result is decoded
-by the judge's bounded decoder and compared by the judge's own `values_equal`.
+by the judge's bounded decoder and compared by the judge's own `call_matches`.
 
 Figures are Judge0's: `time` is the CPU time of the whole submission process, interpreter
 start-up included (as ECCO's numbers are), averaged over `number_of_runs`; `memory` is its
@@ -25,7 +25,6 @@ import httpx
 
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.judge.client import _paired_ratios, program_result
-from perfcodegen.judge.compare import values_equal
 from perfcodegen.judge.decode import UnsafeValue, decode_payload
 from perfcodegen.judge.model import (
     JudgeJob,
@@ -35,7 +34,7 @@ from perfcodegen.judge.model import (
     TestOutcome,
     Verdict,
 )
-from perfcodegen.judge.verdicts import expected_text, short_repr
+from perfcodegen.judge.verdicts import call_matches, expected_text, short_repr
 from perfcodegen.problems.model import TestCase, TestKind
 from perfcodegen.serve.protocol import IN_QUEUE, PROCESSING, b64decode, b64encode, verdict_for
 
@@ -260,7 +259,7 @@ def _driver_verdict(
         value = decode_payload(base64.b64decode(tail.strip()))
     except (UnsafeValue, ValueError) as exc:
         return Verdict.WRONG_ANSWER, f"unreadable result ({exc})"
-    if values_equal(value, test.expected, job.compare, test.atol):
+    if call_matches(value, test, job.compare):
         return Verdict.PASSED, None
     return Verdict.WRONG_ANSWER, short_repr(value)
 

@@ -66,7 +66,7 @@ TimingTestsOpt = Annotated[
 ]
 TimeLimitFloorOpt = Annotated[
     float,
-    typer.Option("--time-limit-floor", min=0.001, help="Per-test time limit floor, seconds (EvalPlus: 4)."),
+    typer.Option("--time-limit-floor", min=0.001, help="Per-test time limit floor, CPU seconds (EvalPlus: 1)."),
 ]
 TimeLimitFactorOpt = Annotated[
     float,

@@ -67,7 +67,7 @@ def eval_command(
     details: DetailsOpt = False,
     strict_types: StrictTypesOpt = False,
     timing_tests: TimingTestsOpt = None,
-    time_limit_floor: TimeLimitFloorOpt = 4.0,
+    time_limit_floor: TimeLimitFloorOpt = 1.0,
     time_limit_factor: TimeLimitFactorOpt = 4.0,
     workers: WorkersOpt = None,
     isolation: IsolationOpt = "full",

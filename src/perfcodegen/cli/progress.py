@@ -21,7 +21,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from perfcodegen.llm.openai_provider import RETRY_LOGGER
+from perfcodegen.llm.model import RETRY_LOGGER
 from perfcodegen.metrics.records import ProblemOutcome
 from perfcodegen.store import RunStore
 from perfcodegen.store.run_store import DB_FILE

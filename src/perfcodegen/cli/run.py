@@ -132,7 +132,7 @@ def run(
     details: DetailsOpt = False,
     strict_types: StrictTypesOpt = False,
     timing_tests: TimingTestsOpt = None,
-    time_limit_floor: TimeLimitFloorOpt = 4.0,
+    time_limit_floor: TimeLimitFloorOpt = 1.0,
     time_limit_factor: TimeLimitFactorOpt = 4.0,
     workers: WorkersOpt = None,
     isolation: IsolationOpt = "full",

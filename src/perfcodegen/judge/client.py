@@ -6,6 +6,8 @@ backend runs one per worker thread and `pool.execute_job` uses a private one on 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
 import subprocess
@@ -68,6 +70,18 @@ _SERVER_ENV = {
 
 
 
+PIPE_BYTES = 1 << 20
+"""Pipe buffers to and from a fork server (Linux's default is 64 KB, and the largest an
+unprivileged process may ask for is 1 MB): a multi-megabyte result crosses in a few wake-ups."""
+
+
+def _widen_pipe(stream: Any) -> None:
+    if stream is None:
+        return
+    with contextlib.suppress(OSError, AttributeError):  # not Linux, or over the user's quota
+        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+
+
 class ForkServerError(RuntimeError):
     """The fork server died or misbehaved (it is restarted on the next job)."""
 
@@ -113,6 +127,8 @@ class ForkServerProcess:
             start_new_session=True,
         )
         self.server_pid = self._process.pid
+        for stream in (self._process.stdin, self._process.stdout):
+            _widen_pipe(stream)
         hello = self._read()
         self.notes = [str(note) for note in hello["notes"]]
         self.isolation = IsolationLevel(hello["level"])
@@ -192,8 +208,9 @@ class ForkServerProcess:
             message = self._read()
             if message.get("op") == "done":
                 return error, runs
-            runs.append(message["results"][0])
-            more = int(message["index"]) + 1 < len(job.tests)
+            for _, results in message["tests"]:
+                runs.append(results[0])
+            more = len(runs) < len(job.tests)
             self._write({"active": [0] if more else []})
 
     def run_job(self, job: JudgeJob) -> JudgeResult:
@@ -232,42 +249,50 @@ class ForkServerProcess:
         errors: list[Any] = compiled["errors"]
         baseline_kb = compiled.get("baseline_kb")
         outcomes: list[list[TestOutcome]] = [[] for _ in job.programs]
-        timing = job.mode in (MeasureMode.WALL, MeasureMode.PAIRED)
+        running = {program for program, error in enumerate(errors) if error is None}
         while True:
             message = self._read()
             if message.get("op") == "done":
                 break
-            test_index = int(message["index"])
-            test = job.tests[test_index]
-            checked: dict[int, TestOutcome] = {}
-            for program, run in message["results"].items():
-                checked[program] = outcome_from_run(
-                    test_index, test, run, job.compare, baseline_kb
-                )
-            passed = [p for p, o in checked.items() if o.verdict is Verdict.PASSED]
-            if test.kind is TestKind.ASSERT and passed:
-                self._write({"replay": {p: recorded_calls(message["results"][p]) for p in passed}})
-                replayed = self._read()["results"]
-                for program in passed:
-                    checked[program] = replayed_outcome(checked[program], replayed[program])
-                passed = [p for p in passed if checked[p].verdict is Verdict.PASSED]
-            if timing and passed:
-                self._write({"time": passed})
-                timed = self._read()
-                for program in passed:
-                    checked[program] = timed_outcome(
-                        checked[program], test, timed["runs"][program], timed["null"], job.compare
-                    )
-            for program, outcome in checked.items():
-                outcomes[program].append(outcome)
-            active = [
-                program
-                for program, error in enumerate(errors)
-                if error is None and _keeps_running(job, outcomes[program][-1:])
-            ]
-            self._write({"active": active if test_index + 1 < len(job.tests) else []})
+            last = -1
+            for test_index, results in message["tests"]:
+                last = int(test_index)
+                # A verdict-only job may have run ahead of a stop: those results are dropped.
+                runs = {p: run for p, run in results.items() if p in running}
+                for program, outcome in self._judge_test(job, last, runs, baseline_kb).items():
+                    outcomes[program].append(outcome)
+                    if not _keeps_running(job, outcome):
+                        running.discard(program)
+            more = last + 1 < len(job.tests)
+            self._write({"active": sorted(running) if more else []})
         results = [program_result(job, outcomes[i], errors[i]) for i in range(len(job.programs))]
         return results, _paired_ratios(job, results)
+
+    def _judge_test(
+        self, job: JudgeJob, index: int, runs: dict[int, Any], baseline_kb: int | None
+    ) -> dict[int, TestOutcome]:
+        """The outcomes of one test's check runs; assertion tests are replayed and passed
+        tests timed (in timing modes) by further exchanges with the server."""
+        test = job.tests[index]
+        checked = {
+            program: outcome_from_run(index, test, run, job.compare, baseline_kb)
+            for program, run in runs.items()
+        }
+        passed = [p for p, o in checked.items() if o.verdict is Verdict.PASSED]
+        if test.kind is TestKind.ASSERT and passed:
+            self._write({"replay": {p: recorded_calls(runs[p]) for p in passed}})
+            replayed = self._read()["results"]
+            for program in passed:
+                checked[program] = replayed_outcome(checked[program], replayed[program])
+            passed = [p for p in passed if checked[p].verdict is Verdict.PASSED]
+        if job.mode in (MeasureMode.WALL, MeasureMode.PAIRED) and passed:
+            self._write({"time": passed})
+            timed = self._read()
+            for program in passed:
+                checked[program] = timed_outcome(
+                    checked[program], test, timed["runs"][program], timed["null"], job.compare
+                )
+        return checked
 
 
 def _request(job: JudgeJob) -> dict[str, Any]:
@@ -287,12 +312,11 @@ def _request(job: JudgeJob) -> dict[str, Any]:
     }
 
 
-def _keeps_running(job: JudgeJob, latest: list[TestOutcome]) -> bool:
-    """Whether a program runs the next test, given its latest outcome (if it ran this one:
-    a program that stopped earlier is no longer active and has no new outcome)."""
+def _keeps_running(job: JudgeJob, latest: TestOutcome) -> bool:
+    """Whether a program runs the next test, given its outcome on this one."""
     if job.mode is not MeasureMode.CHECK or not job.stop_at_first_failure:
         return True
-    return all(o.verdict is Verdict.PASSED for o in latest)
+    return latest.verdict is Verdict.PASSED
 
 
 def program_result(

@@ -12,12 +12,13 @@ Protocol (marshal frames on stdin/stdout, see `wire`):
   server -> judge  {"op": "compiled", "errors": [None | error dict per program],
                     "baseline_kb": peak memory of the null program (memory jobs), or None}
   per test:
-  server -> judge  {"op": "checked", "index", "results": {program: run}}
+  server -> judge  {"op": "checked", "tests": [[index, {program: run}], ...]}
+                   (several tests in one frame only in verdict-only jobs, see `_serve_tests`)
   (assertion tests: judge -> server {"replay": {program: recorded calls}};
                     server -> judge {"op": "replayed", "index", "results": {program: run}})
   judge -> server  {"time": [programs]}   or   {"active": [programs]} (skip timing)
   server -> judge  {"op": "timed", "index", "runs": {program: timing}, "null": timing}
-  judge -> server  {"active": [programs]}                     (empty: stop the job)
+  judge -> server  {"active": [programs]}      (once per frame; empty: stop the job)
   server -> judge  {"op": "done"}
 A run is {"ending": status or None, "message", "payload": bytes, "wall_ns", "cpu_ns",
 "maxrss_kb"}; the payload is the run's result frame, passed on undecoded: the judge decodes
@@ -39,6 +40,7 @@ import math  # noqa: F401
 import os
 import random  # noqa: F401
 import re  # noqa: F401
+import select
 import signal
 import socket
 import string  # noqa: F401
@@ -57,6 +59,16 @@ NULL_EVERY = 2
 half the samples still give its mean to about a microsecond, for a third fewer forks
 (measured: paired-ratio CV 2.7% with a null run every round, 3.6% every other round, while
 the HumanEval sweep went from 39 s to 26 s; bench/judge_integrity_cost.py)."""
+COALESCE = 32
+"""Verdict-only jobs: the most tests whose results share one frame to the judge ..."""
+HOLD_S = 0.001
+"""... and the longest the first of them waits for the others."""
+RUN_AHEAD = 4
+"""Verdict-only jobs: frames of results the judge may leave unanswered while the next tests
+run (a sample that fails a fast test runs a few milliseconds' worth more before it stops)."""
+RUN_AHEAD_S = 0.005
+"""... and none after a test whose checks took longer than this: slow tests wait for their
+verdicts, so a failing sample never starts another slow test."""
 BUDGET_FRACTION = 0.8
 """Timing rounds of one test stop before they would exceed this share of the wall limit."""
 
@@ -107,13 +119,35 @@ class ForkServer:
     def _serve_tests(
         self, job: _Job, active: list[int], batches: dict[int, runwatch.CheckBatch]
     ) -> None:
+        """Every test of the job, checked (and timed, or replayed) as the judge asks.
+
+        Verdict-only jobs run ahead: the results of up to `COALESCE` tests (or `HOLD_S` worth)
+        go to the judge in one frame, and the next tests start before the judge has answered
+        (at most `RUN_AHEAD` frames unanswered, none after a slow test), so the judge compares
+        while they run. Every other exchange is one test at a time, in lock step."""
+        unanswered = 0
+        held: list[list[Any]] = []
+        held_since = 0.0
+        slow = False
         for index, test in enumerate(job.tests):
+            lock_step = not batches or test.kind == "assert"
+            if held and (
+                lock_step or slow or len(held) >= COALESCE or time.monotonic() - held_since > HOLD_S
+            ):
+                wire.write_frame(OUT_FD, {"op": "checked", "tests": held})
+                held, unanswered = [], unanswered + 1
+            while unanswered and (
+                lock_step or slow or unanswered >= RUN_AHEAD or _readable(IN_FD)
+            ):
+                active = _still_active(active, wire.read_frame(IN_FD))
+                unanswered -= 1
             if not active:
                 break
             cpu_s, wall_s = job.check_limits(index)
             if test.kind == "assert":  # fresh runs reap every other child: batches end first
                 for batch in batches.values():
                     batch.close()
+            began = time.monotonic()
             checked = {
                 p: batches[p].run(index, cpu_s, wall_s)
                 if p in batches and test.kind != "assert"
@@ -122,7 +156,12 @@ class ForkServer:
                 )
                 for p in active
             }
-            wire.write_frame(OUT_FD, {"op": "checked", "index": index, "results": checked})
+            slow = time.monotonic() - began > RUN_AHEAD_S
+            if not lock_step:
+                held_since = held_since if held else began
+                held.append([index, checked])
+                continue
+            wire.write_frame(OUT_FD, {"op": "checked", "tests": [[index, checked]]})
             reply = wire.read_frame(IN_FD)
             replay = {p: c for p, c in reply.get("replay", {}).items() if p in checked}
             if replay:  # assertion tests: the calls recorded above, replayed without the program
@@ -136,7 +175,12 @@ class ForkServer:
                     OUT_FD, {"op": "timed", "index": index, "runs": runs, "null": null_runs}
                 )
                 reply = wire.read_frame(IN_FD)
-            active = [p for p in reply.get("active", []) if p in job.codes]
+            active = _still_active(active, reply)
+        if held:
+            wire.write_frame(OUT_FD, {"op": "checked", "tests": held})
+            unanswered += 1
+        for _ in range(unanswered):  # every checked frame gets its answer
+            wire.read_frame(IN_FD)
 
     def _time(
         self, job: _Job, test: TestSpec, checked: dict[int, dict[str, Any]], timed: list[int]
@@ -201,6 +245,16 @@ class ForkServer:
         if not keep_payload:
             run["payload"] = None
         return run
+
+
+def _readable(fd: int) -> bool:
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+def _still_active(active: list[int], reply: dict[str, Any]) -> list[int]:
+    """The programs that run the next test: a program the judge stopped never runs again."""
+    keep = set(reply.get("active", []))
+    return [p for p in active if p in keep]
 
 
 class _Job:

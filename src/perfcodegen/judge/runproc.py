@@ -56,13 +56,19 @@ class RunTask:
     """The largest result frame (the encoded observed value) the server accepts."""
 
 
+RESULT_FORMAT = 2
+"""marshal format of result frames: 2 has neither references nor interning flags, so equal
+values give equal bytes whatever the process did before (the judge passes a result whose bytes
+are the expected value's without decoding it, `verdicts.outcome_from_run`)."""
+
+
 def encode_result(status: str, payload: Any, truncated: bool) -> bytes:
     """The result frame's payload; anything unmarshallable becomes an error observation."""
     try:
-        return marshal.dumps((status, payload, truncated))
+        return marshal.dumps((status, payload, truncated), RESULT_FORMAT)
     except (ValueError, TypeError) as exc:
         error = _error("NotPlainValue", f"the value cannot be sent back: {exc}")
-        return marshal.dumps(("error", error, truncated))
+        return marshal.dumps(("error", error, truncated), RESULT_FORMAT)
 
 
 def _error(kind: str, message: str) -> dict[str, Any]:

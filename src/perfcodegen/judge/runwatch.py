@@ -123,20 +123,25 @@ def await_frame(
 
 
 def _complete(buffer: bytearray) -> bytes | None:
-    """The frame in `buffer` if it is whole (the writer is gone: nothing more will come)."""
+    """The first frame in `buffer`, taken out of it, if it is whole (the writer is gone:
+    nothing more will come; a batch process may have sent more frames before it ended)."""
     size = wire.frame_size(buffer)
     if size is None or len(buffer) < wire.HEADER_SIZE + size:
         return None
-    return bytes(buffer[wire.HEADER_SIZE : wire.HEADER_SIZE + size])
+    payload = bytes(buffer[wire.HEADER_SIZE : wire.HEADER_SIZE + size])
+    del buffer[: wire.HEADER_SIZE + size]
+    return payload
 
 
 def _drain(fd: int, buffer: bytearray, limit: int) -> bool:
     """Read what is there (at most a little past `limit`); True at end of file."""
     while len(buffer) <= limit:
         try:
-            chunk = os.read(fd, 1 << 16)
+            chunk = os.read(fd, 1 << 20)
         except BlockingIOError:
             return False
+        except ConnectionResetError:  # it ended with tests still queued to it: an end of file
+            return True
         if not chunk:
             return True
         buffer += chunk
@@ -205,10 +210,17 @@ _INDEX = struct.Struct("<I")
 class CheckBatch:
     """One program's check runs in one sandboxed process (verdict-only jobs).
 
-    The process enters the sandbox once, then runs the tests the server names, one result
-    frame each; every test has its own wall-clock deadline. A test that ends the process
-    (crash, limit, time-out) is reported like a fresh run's and the next test gets a new
-    process. Times and memory are not reported: figures always come from fresh processes."""
+    The process enters the sandbox once, then runs the tests the server names, in order, one
+    result frame each. The server names up to `AHEAD` tests in advance (one after a slow
+    test), so the process goes from one test to the next without waiting for the server; a
+    test's CPU time is the process's CPU clock between the previous result and its own, read
+    here, and every test has its own CPU and wall-clock deadline. A test that ends the
+    process (crash, limit, time-out) is reported like a fresh run's and the next test gets a
+    new process. Times and memory are not reported: figures always come from fresh
+    processes, and these CPU times only set time limits."""
+
+    AHEAD = 8
+    SLOW_NS = 5_000_000
 
     def __init__(self, isolation: sandbox.ServerIsolation, base: runproc.RunTask,
                  tests: list[Any], live: set[int]) -> None:  # fmt: skip
@@ -219,42 +231,63 @@ class CheckBatch:
         self._socket: socket.socket | None = None
         self._pidfd = -1
         self._buffer = bytearray()
+        self._next = 0
+        """The test whose result the process sends next."""
+        self._named = 0
+        """Tests below this index have been named to the process."""
+        self._since = (0, 0)
+        """(CPU clock, monotonic clock) when the process's previous result arrived."""
+        self._slow = False
+        """The previous test took more than `SLOW_NS` of CPU time."""
 
     def run(self, index: int, cpu_time_s: float, wall_time_s: float) -> dict[str, Any]:
         """Test `index`, within `cpu_time_s` of CPU time and `wall_time_s` of wall time."""
         run: dict[str, Any] = {"ending": None, "message": "", "payload": None,
                                "wall_ns": None, "cpu_ns": None, "maxrss_kb": None}  # fmt: skip
-        if self._pid is None and not self._start(run):
+        if self._pid is not None and index != self._next:
+            self.close()  # tests were skipped: their queued results would come first
+        if self._pid is None and not self._start(run, index):
             return self._end(run)
-        assert self._socket is not None
+        assert self._socket is not None and self._pid is not None
         fd = self._socket.fileno()
-        assert self._pid is not None
         clock = cpu_clock(self._pid)
+        cpu0, begun = self._since
         try:
-            cpu0 = time.clock_gettime_ns(clock)
-        except OSError:
-            return self._end(run)
-        begun = time.monotonic_ns()
-        deadline = begun / 1e9 + wall_time_s
-        try:
-            os.write(fd, _INDEX.pack(index))
+            self._name_tests(fd, index)
         except OSError:
             return self._end(run)
         limit = max(self._base.result_limit, self._base.output_limit) + RESULT_SLACK
         cpu_deadline = (clock, cpu0 + int(cpu_time_s * 1e9))
         result, ending = await_frame(
-            fd, self._pidfd, self._buffer, deadline, limit, cpu_deadline
+            fd, self._pidfd, self._buffer, begun / 1e9 + wall_time_s, limit, cpu_deadline
         )
         if result is None or ending:
             run["ending"], run["message"] = ENDINGS.get(ending or "", (None, ""))
             return self._end(run)
-        run["payload"] = result
-        run["wall_ns"] = time.monotonic_ns() - begun
-        with contextlib.suppress(OSError):
-            run["cpu_ns"] = time.clock_gettime_ns(clock) - cpu0
+        now = time.monotonic_ns()
+        try:
+            cpu1 = time.clock_gettime_ns(clock)
+        except OSError:
+            return self._end(run)
+        run["payload"], run["wall_ns"], run["cpu_ns"] = result, now - begun, cpu1 - cpu0
+        self._since, self._next, self._slow = (cpu1, now), index + 1, cpu1 - cpu0 > self.SLOW_NS
         return run
 
-    def _start(self, run: dict[str, Any]) -> bool:
+    def _name_tests(self, fd: int, index: int) -> None:
+        """Name test `index` and the ones after it that the process may run before it is
+        asked for them: `AHEAD` while tests are fast, none after a slow one, and never an
+        assertion test (those run in fresh processes)."""
+        ahead = 1 if self._slow else self.AHEAD
+        wanted = bytearray()
+        while self._named < min(index + ahead, len(self._tests)):
+            if self._named > index and str(getattr(self._tests[self._named], "kind", "")) == "assert":
+                break
+            wanted += _INDEX.pack(self._named)
+            self._named += 1
+        if wanted:
+            os.write(fd, wanted)
+
+    def _start(self, run: dict[str, Any], index: int) -> bool:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         pid = os.fork()
         if pid == 0:  # the batch process: never returns
@@ -263,6 +296,8 @@ class CheckBatch:
         theirs.close()
         self._pid, self._socket, self._pidfd = pid, ours, os.pidfd_open(pid)
         self._live.add(pid)
+        self._next = self._named = index
+        self._slow = False
         os.set_blocking(ours.fileno(), False)
         self._buffer.clear()
         deadline = time.monotonic() + self._base.wall_time_s
@@ -273,6 +308,10 @@ class CheckBatch:
             ending = "sandbox"
         if start is None or ending:
             run["ending"], run["message"] = ENDINGS.get(ending or "", (None, ""))
+            return False
+        try:
+            self._since = (time.clock_gettime_ns(cpu_clock(pid)), time.monotonic_ns())
+        except OSError:
             return False
         return True
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import marshal
+import re
 from typing import Any
 
+from perfcodegen.judge import runproc
 from perfcodegen.judge.compare import stdout_equal, values_equal
 from perfcodegen.judge.decode import UnsafeValue, decode_payload
 from perfcodegen.judge.model import CompareOptions, TestOutcome, Verdict, trimmed_mean
-from perfcodegen.plain import bounded_repr
+from perfcodegen.plain import bounded_repr, output_digest
 from perfcodegen.problems.model import TestCase, TestKind
 
 REPR_LIMIT = 1000
@@ -67,13 +70,52 @@ def outcome_from_run(
     baseline_kb: int | None,
 ) -> TestOutcome:
     """The check run's outcome: verdict, observed value when wrong, peak memory."""
-    observed = observation_from_run(run)
-    observed["maxrss_kb"] = run.get("maxrss_kb")
-    outcome = outcome_from_observation(index, test, observed, options, baseline_kb)
+    payload = run.get("payload")
+    if not run.get("ending") and isinstance(payload, bytes) and payload == expected_payload(test):
+        # The bytes of the expected value itself: passed, with nothing to decode or compare.
+        outcome = TestOutcome(
+            index=index,
+            verdict=Verdict.PASSED,
+            peak_memory_kb=_peak(run.get("maxrss_kb"), baseline_kb),
+        )
+    else:
+        outcome = _compared_outcome(index, test, run, options, baseline_kb)
     cpu_ns = run.get("cpu_ns")
     if isinstance(cpu_ns, int) and outcome.verdict is Verdict.PASSED:
         outcome.check_cpu_s = cpu_ns / 1e9
     return outcome
+
+
+def expected_payload(test: TestCase) -> bytes | None:
+    """The result frame an exact right answer to a CALL test sends (`runproc.encode_result`),
+    or None where byte equality would not mean a pass: no CALL test, a value marshal cannot
+    write, or one that may hold a NaN (`nan == nan` is false; any double whose exponent bits
+    are all set is treated so, and a string or int that merely looks like one only costs the
+    ordinary comparison)."""
+    if test.kind is not TestKind.CALL or test.expected_digest:
+        return None
+    try:
+        data = marshal.dumps(("value", test.expected, False), runproc.RESULT_FORMAT)
+    except (ValueError, TypeError):
+        return None
+    floats = b"g" in data or b"y" in data  # marshal's binary float and complex codes
+    return None if floats and _MAYBE_NAN.search(data) else data
+
+
+_MAYBE_NAN = re.compile(rb"[\xf0-\xff][\x7f\xff]", re.DOTALL)
+"""The last two bytes of a little-endian double whose exponent is all ones (inf or NaN)."""
+
+
+def _compared_outcome(
+    index: int,
+    test: TestCase,
+    run: dict[str, Any],
+    options: CompareOptions,
+    baseline_kb: int | None,
+) -> TestOutcome:
+    observed = observation_from_run(run)
+    observed["maxrss_kb"] = run.get("maxrss_kb")
+    return outcome_from_observation(index, test, observed, options, baseline_kb)
 
 
 def recorded_calls(run: dict[str, Any]) -> list[Any]:
@@ -145,6 +187,8 @@ def _net(runs_ns: list[int | None], null_ns: list[int | None]) -> tuple[list[flo
 
 def expected_text(test: TestCase) -> str | None:
     if test.kind is TestKind.CALL:
+        if test.expected_digest:
+            return f"a value of sha256 digest {test.expected_digest}"
         return short_repr(test.expected)
     if test.kind is TestKind.STDIO:
         return short_repr(test.expected_stdout or "")
@@ -234,6 +278,16 @@ def _matches(value: Any, test: TestCase, options: CompareOptions) -> bool:
         return True  # the assertion ran and did not raise
     if test.kind is TestKind.STDIO:
         return isinstance(value, str) and stdout_equal(value, test.expected_stdout or "", options)
+    return call_matches(value, test, options)
+
+
+def call_matches(value: Any, test: TestCase, options: CompareOptions) -> bool:
+    """A CALL test's comparison: the expected value's, or its digest's (`expected_digest`)."""
+    if test.expected_digest:
+        try:
+            return output_digest(value) == test.expected_digest
+        except (ValueError, RecursionError):  # past the walk's budget: not the expected value
+            return False
     return values_equal(value, test.expected, options, test.atol)
 
 

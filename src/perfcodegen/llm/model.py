@@ -6,6 +6,9 @@ from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+RETRY_LOGGER = "perfcodegen.llm.retries"
+"""Where providers log each retry of a model call (the CLI's progress line shows them)."""
+
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(frozen=True)

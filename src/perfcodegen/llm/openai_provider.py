@@ -29,7 +29,14 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.llm.base import ModelCallError
-from perfcodegen.llm.model import ChatMessage, GenerateConfig, ModelOutput, RequestContext, Usage
+from perfcodegen.llm.model import (
+    RETRY_LOGGER,
+    ChatMessage,
+    GenerateConfig,
+    ModelOutput,
+    RequestContext,
+    Usage,
+)
 from perfcodegen.llm.raw_prompt import raw_prompt
 
 PLACEHOLDER_API_KEY = "EMPTY"
@@ -40,7 +47,6 @@ _RETRYABLE_STATUS = frozenset({408, 409, 429})
 PROBE_TIMEOUT_S = 5.0
 """How long the reachability check waits for `GET /models`."""
 
-RETRY_LOGGER = "perfcodegen.llm.retries"
 log = logging.getLogger(RETRY_LOGGER)
 
 

@@ -159,43 +159,10 @@ def tasks_from_rows(
 
 # --- expected outputs -------------------------------------------------------------------------
 
-DIGEST_HELPER = r"""
-def _output_digest(value):
-    import hashlib
-    h = hashlib.sha256()
-    def feed(v):
-        kind = type(v)
-        h.update(kind.__name__.encode() + b":")
-        if kind is int:
-            h.update(hex(v).encode())
-        elif kind is str:
-            data = v.encode("utf-8", "surrogatepass")
-            h.update(str(len(data)).encode() + b":" + data)
-        elif kind is bytes:
-            h.update(str(len(v)).encode() + b":" + v)
-        elif kind in (list, tuple):
-            h.update(str(len(v)).encode() + b"[")
-            for item in v:
-                feed(item)
-            h.update(b"]")
-        elif kind in (set, frozenset):
-            h.update(",".join(sorted(_output_digest(x) for x in v)).encode())
-        elif kind is dict:
-            pairs = sorted(_output_digest(k) + _output_digest(x) for k, x in v.items())
-            h.update(",".join(pairs).encode())
-        else:
-            h.update(repr(v).encode())
-    feed(value)
-    return h.hexdigest()
-"""
-"""Source of ``_output_digest``: a type-exact hash of a plain value (used for huge outputs)."""
-
 LARGE_OUTPUT_CHARS = 100_000
 """Expected outputs whose JSON is longer are kept as a digest (Mbpp/255 yields ~1 GB)."""
 
-_CHILD = (
-    DIGEST_HELPER
-    + r"""
+_CHILD = r"""
 import copy, json, sys
 from perfcodegen import plain
 sys.setrecursionlimit(100000)
@@ -217,17 +184,16 @@ for index, args in enumerate(plain.decode(job["inputs"])):
         raise TypeError(f"input {index}: output of type {type(value).__name__} is not plain data")
     text = json.dumps(plain.encode(value))
     if len(text) > job["large_output_chars"]:
-        text = json.dumps({"__digest__": _output_digest(value)})
+        text = json.dumps({"__digest__": plain.output_digest(value)})
     outputs.append(text)
 result_stream.write("[" + ",".join(outputs) + "]")
 result_stream.flush()
 """
-)
 
 
 @dataclass(frozen=True)
 class Digest:
-    """Stands for an expected output too large to keep: its ``_output_digest``."""
+    """Stands for an expected output too large to keep: its `plain.output_digest`."""
 
     sha256: str
 
@@ -376,29 +342,27 @@ def _call_source(args: list[Any]) -> str:
 
 def build_tests(
     task: EvalPlusTask, outputs: ExpectedOutputs, oracle: Oracle | None = None
-) -> tuple[list[TestCase], str]:
-    """Base then plus tests (named so), and the setup code they need.
+) -> list[TestCase]:
+    """Base then plus tests (named so).
 
-    CALL tests unless the task needs an oracle; an expected output kept as a `Digest` becomes
-    ``assert _output_digest(candidate(...)) == '<sha256>'`` (type-exact, so stricter than ==).
+    CALL tests unless the task needs an oracle; an expected output kept as a `Digest` becomes a
+    CALL test with `expected_digest` (compared by `plain.output_digest`: type-exact, so
+    stricter than ==).
     """
     atol = task.atol if task.atol > 0 else None
     tests: list[TestCase] = []
-    uses_digest = False
     for name, inputs, expected in (
         ("base", task.base_inputs, outputs.base),
         ("plus", task.plus_inputs, outputs.plus),
     ):
         for args, value in zip(inputs, expected, strict=True):
             if isinstance(value, Digest):
-                uses_digest = True
-                source = f"assert _output_digest({_call_source(args)}) == {value.sha256!r}"
-                tests.append(TestCase.assert_(source, name=name))
+                tests.append(TestCase.call(args, None, expected_digest=value.sha256, name=name))
             elif oracle is None:
                 tests.append(TestCase.call(args, value, atol=atol, name=name))
             else:
                 tests.append(TestCase.assert_(oracle(args, value, task.atol), name=name))
-    return tests, DIGEST_HELPER.strip() if uses_digest else ""
+    return tests
 
 
 def poly_root_oracle(args: list[Any], _expected: Any, atol: float) -> str:

@@ -247,7 +247,7 @@ def load_plus(
     for task in tasks:
         find_zero = task.entry_point == "find_zero"
         oracle = evalplus.poly_root_oracle if find_zero else None
-        tests, digest_setup = evalplus.build_tests(task, outputs[task.task_id], oracle)
+        tests = evalplus.build_tests(task, outputs[task.task_id], oracle)
         docstring = entry_docstring(task.prompt, task.entry_point)
         tests = mark_public(tests, docstring_examples(docstring or "", task.entry_point))
         # The oracle's `poly` is the prompt's helper, as in the original check().
@@ -263,7 +263,7 @@ def load_plus(
                 starter_code=task.prompt,
                 references=[task.reference],
                 tests=tests,
-                test_setup="\n\n".join([*helpers, digest_setup] if digest_setup else helpers),
+                test_setup="\n\n".join(helpers),
                 metadata=ProblemMetadata(
                     split="test", extra={"variant": variant, "atol": task.atol}
                 ),

@@ -315,7 +315,7 @@ def load_plus(
     problems = []
     for task in wanted:
         oracle, setup = _oracle(task.entry_point)
-        tests, digest_setup = evalplus.build_tests(task, outputs[task.task_id], oracle)
+        tests = evalplus.build_tests(task, outputs[task.task_id], oracle)
         tests = [t.model_copy(update={"public": i == 0}) for i, t in enumerate(tests)]
         problems.append(
             Problem(
@@ -327,7 +327,7 @@ def load_plus(
                 entry_point=task.entry_point,
                 references=[task.reference],
                 tests=tests,
-                test_setup="\n\n".join(part for part in (setup, digest_setup) if part),
+                test_setup=setup,
                 metadata=ProblemMetadata(
                     split=split_of(_number(task.task_id)),
                     extra={"variant": "plus", "evalplus_id": task.task_id, "atol": task.atol},

@@ -40,6 +40,9 @@ class TestCase(BaseModel):
     """CALL: positional arguments."""
     expected: PlainValue = None
     """CALL: expected return value."""
+    expected_digest: str | None = None
+    """CALL: instead of `expected`, the expected value's `plain.output_digest`, for values too
+    large to keep (type-exact: stricter than ==)."""
     assertion: str | None = None
     """ASSERT: Python source of one assertion (may use `candidate` or the entry point's name)."""
     stdin: str | None = None
@@ -68,7 +71,12 @@ class TestCase(BaseModel):
         if self.kind is TestKind.CALL:
             fn = entry_point or "candidate"
             args = ", ".join(repr(a) for a in self.args or [])
-            text = f"assert {fn}({args}) == {self.expected!r}"
+            wanted = (
+                f"<a value of sha256 digest {self.expected_digest[:16]}..., too large to show>"
+                if self.expected_digest
+                else repr(self.expected)
+            )
+            text = f"assert {fn}({args}) == {wanted}"
         elif self.kind is TestKind.ASSERT:
             text = (self.assertion or "").strip()
             if entry_point:
