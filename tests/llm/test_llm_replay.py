@@ -9,7 +9,7 @@ import pytest
 
 from perfcodegen.errors import DataError, PerfCodegenError
 from perfcodegen.llm.extract import extract_code
-from perfcodegen.llm.model import ChatMessage, GenerateConfig, RequestContext
+from perfcodegen.llm.model import ChatMessage, GenerateConfig, Purpose, RequestContext
 from perfcodegen.llm.registry import get_model
 from perfcodegen.llm.replay import ReplayProvider
 from perfcodegen.problems._io import shared_data_dir
@@ -89,7 +89,7 @@ async def test_clear_errors(tmp_path: Path) -> None:
         await replay(provider, "humaneval/HumanEval/0", 3)
     assert "HumanEval/0" in str(info.value)
     with pytest.raises(PerfCodegenError, match="replay serves recorded samples only"):
-        await replay(provider, "humaneval/HumanEval/0", purpose="correctness")
+        await replay(provider, "humaneval/HumanEval/0", purpose=Purpose.CORRECTNESS_REFINE)
     with pytest.raises(DataError, match=r"s2\.jsonl:1"):
         ReplayProvider(write_jsonl(tmp_path / "s2.jsonl", [{"task_id": "A/1"}]))
     with pytest.raises(DataError, match="not found"):

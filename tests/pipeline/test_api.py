@@ -12,7 +12,7 @@ import perfcodegen
 from perfcodegen.config import RunConfig
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.llm.mock import DEFAULT_OUTPUT, MockModel
-from perfcodegen.llm.model import ChatMessage, RequestContext
+from perfcodegen.llm.model import ChatMessage, Purpose, RequestContext
 from perfcodegen.methods.session import Conversation, ProblemSession
 from perfcodegen.store import RunStore
 
@@ -76,7 +76,7 @@ def test_a_stored_reply_is_reused_only_for_the_same_messages(tmp_path: Path) -> 
         other = Conversation().user("make it faster, please")
 
         async def ask(conversation: Conversation) -> str:
-            reply = await session.ask(conversation, key="k", purpose="sample", sample_index=0)
+            reply = await session.ask(conversation, key="k", purpose=Purpose.SAMPLE, sample_index=0)
             return reply.text
 
         assert asyncio.run(ask(first)) == DEFAULT_OUTPUT

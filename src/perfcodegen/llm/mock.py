@@ -50,7 +50,7 @@ class MockModel:
         else:
             raise PerfCodegenError(
                 f"{self.name} has no scripted reply left (call {len(self.calls)}, "
-                f"{context.purpose} for {context.task_id or 'a task'})"
+                f"{context.purpose.value} for {context.task_id or 'a task'})"
             )
         prompt_words = sum(len(m.content.split()) for m in messages)
         return ModelOutput(

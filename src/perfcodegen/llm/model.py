@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,6 +30,24 @@ class GenerateConfig(BaseModel):
     stop: list[str] | None = None
 
 
+class Purpose(str, Enum):
+    """Why a model is asked: recorded with every call, shown in reports, and what picks the
+    provider (samples go to the run's model, every later turn to its refine model)."""
+
+    SAMPLE = "sample"
+    CORRECTNESS_REFLECT = "correctness-reflect"
+    CORRECTNESS_REFINE = "correctness-refine"
+    PERFORMANCE = "performance"
+    PERFORMANCE_PLAN = "performance-plan"
+    PERFORMANCE_ANALYSIS = "performance-analysis"
+    AGENT_PLAN = "agent-plan"
+    AGENT_REVIEW = "agent-review"
+    ECCO_FEEDBACK = "ecco-feedback"
+    ECCO_REFLECT = "ecco-reflect"
+    ECCO_REFINE = "ecco-refine"
+    OPTIMIZE = "optimize"
+
+
 class RequestContext(BaseModel):
     """Who is asking: lets replay providers and caches tell calls apart."""
 
@@ -38,8 +57,8 @@ class RequestContext(BaseModel):
     """Problem id (full id, e.g. 'humaneval/HumanEval/0')."""
     sample_index: int = 0
     """Index of the sample for sampled calls, so cached outputs stay distinct per index."""
-    purpose: str = "sample"
-    """'sample' for the first generation of a candidate; other values for refinement turns."""
+    purpose: Purpose = Purpose.SAMPLE
+    """SAMPLE for the first generation of a candidate; the other purposes are later turns."""
 
 
 class Usage(BaseModel):

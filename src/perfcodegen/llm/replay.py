@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from perfcodegen.errors import DataError, PerfCodegenError
-from perfcodegen.llm.model import ChatMessage, GenerateConfig, ModelOutput, RequestContext
+from perfcodegen.llm.model import ChatMessage, GenerateConfig, ModelOutput, Purpose, RequestContext
 from perfcodegen.problems._io import read_jsonl
 
 _MAPCODER_MBPP = re.compile(r"^mbpp_(\d+)_")
@@ -100,9 +100,9 @@ class ReplayProvider:
     async def generate(
         self, messages: list[ChatMessage], config: GenerateConfig, context: RequestContext
     ) -> ModelOutput:
-        if context.purpose != "sample":
+        if context.purpose is not Purpose.SAMPLE:
             raise PerfCodegenError(
-                f"replay serves recorded samples only, not {context.purpose!r} turns; "
+                f"replay serves recorded samples only, not {context.purpose.value!r} turns; "
                 "use --refine-model MODEL for the refinement turns (or --method base)"
             )
         samples = self.samples_for(context.task_id, messages)

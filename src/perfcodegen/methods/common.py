@@ -6,6 +6,7 @@ import asyncio
 from typing import Literal
 
 from perfcodegen.judge.model import ProgramResult, Verdict
+from perfcodegen.llm.model import Purpose
 from perfcodegen.methods.feedback import describe_error, failing_test
 from perfcodegen.methods.prompts import render
 from perfcodegen.methods.session import Candidate, Conversation, ProblemSession
@@ -31,7 +32,7 @@ async def draw_samples(
 
     async def one(index: int) -> Candidate:
         key = f"s{index}"
-        output = await session.ask(opening, key=f"{key}/sample", purpose="sample", sample_index=index)
+        output = await session.ask(opening, key=f"{key}/sample", purpose=Purpose.SAMPLE, sample_index=index)
         return session.add_candidate(
             key, output.text, opening.assistant(output.text), sample_index=index, phase="sample"
         )
@@ -56,12 +57,12 @@ async def ensure_correct(
     key = f"{candidate.key}.c1"
     if style == "reflect":
         reflection = await session.ask(
-            conversation, key=f"{key}/reflect", purpose="correctness-reflect",
+            conversation, key=f"{key}/reflect", purpose=Purpose.CORRECTNESS_REFLECT,
             sample_index=candidate.sample_index, candidate_id=candidate.id,
         )
         conversation = conversation.assistant(reflection.text).user(render("correctness_refine"))
     output = await session.ask(
-        conversation, key=f"{key}/refine", purpose="correctness-refine",
+        conversation, key=f"{key}/refine", purpose=Purpose.CORRECTNESS_REFINE,
         sample_index=candidate.sample_index, candidate_id=candidate.id,
     )
     fixed = session.add_candidate(

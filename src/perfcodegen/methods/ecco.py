@@ -25,6 +25,7 @@ from typing import Protocol
 
 from perfcodegen.config import RunConfig
 from perfcodegen.errors import PerfCodegenError
+from perfcodegen.llm.model import Purpose
 from perfcodegen.methods.base import Method, MethodInfo
 from perfcodegen.methods.common import draw_samples
 from perfcodegen.methods.ecco_examples import Example, choose_examples, load_examples, origin_of
@@ -100,7 +101,7 @@ class SelfFeedback:
         description = session.problem.statement if session.config.paradigm == "nl2code" else ""
         prompt = render("ecco_feedback", program=program_text(candidate), description=description)
         return await _ask_greedy(
-            session, candidate, prompt, key=f"{key}/feedback", purpose="ecco-feedback"
+            session, candidate, prompt, key=f"{key}/feedback", purpose=Purpose.ECCO_FEEDBACK
         )
 
 
@@ -120,12 +121,12 @@ class ReflectedExecutionFeedback:
         execution = (await execute_on_public_tests(session, candidate)).verbalise()
         prompt = render("ecco_reflect", program=program_text(candidate), execution=execution)
         return await _ask_greedy(
-            session, candidate, prompt, key=f"{key}/reflect", purpose="ecco-reflect"
+            session, candidate, prompt, key=f"{key}/reflect", purpose=Purpose.ECCO_REFLECT
         )
 
 
 async def _ask_greedy(
-    session: ProblemSession, candidate: Candidate, prompt: str, *, key: str, purpose: str
+    session: ProblemSession, candidate: Candidate, prompt: str, *, key: str, purpose: Purpose
 ) -> str:
     output = await session.ask(
         Conversation().user(prompt),
@@ -171,7 +172,7 @@ class EccoMethod:
             output = await session.ask(
                 conversation,
                 key=f"{key}/refine",
-                purpose="ecco-refine",
+                purpose=Purpose.ECCO_REFINE,
                 sample_index=current.sample_index,
                 candidate_id=current.id,
                 greedy=True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from perfcodegen.llm.model import Purpose
 from perfcodegen.methods.perf_strategies import CoderChat, variant
 from perfcodegen.methods.prompts import render
 from perfcodegen.methods.session import Candidate, ProblemSession
@@ -19,7 +20,7 @@ async def review_and_revise(chat: CoderChat) -> None:
     review = await chat.consult(
         system=render("agent_reviewer_system"),
         prompt=render("agent_review", problem=chat.session.problem, code=chat.latest.code),
-        purpose="agent-review",
+        purpose=Purpose.AGENT_REVIEW,
     )
     await chat.refine(render("agent_coder_revise", review=review))
 
@@ -43,7 +44,7 @@ class LeaderCoderReviewer:
         plan = await chat.consult(
             system=render("agent_leader_system"),
             prompt=render("agent_leader_plan", problem=session.problem, code=candidate.code),
-            purpose="agent-plan",
+            purpose=Purpose.AGENT_PLAN,
         )
         if await chat.refine(render("agent_coder_plan", plan=plan)) is not None:
             await review_and_revise(chat)

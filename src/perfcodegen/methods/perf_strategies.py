@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from perfcodegen.config import RunConfig
 from perfcodegen.judge.model import MeasureMode
+from perfcodegen.llm.model import Purpose
 from perfcodegen.methods.base import MethodInfo
 from perfcodegen.methods.common import CorrectnessStyle
 from perfcodegen.methods.perfcodegen import (
@@ -50,7 +51,7 @@ class CoderChat:
         """Memo key prefix of the turns leading to the next round (e.g. 's0.p1' before round 1)."""
         return f"{self.latest.key}.p{self.rounds + 1}"
 
-    async def discuss(self, prompt: str, *, purpose: str) -> str:
+    async def discuss(self, prompt: str, *, purpose: Purpose) -> str:
         """A coder turn without code (a plan, an analysis): a model call, not a candidate."""
         conversation = self.conversation.user(prompt)
         output = await self._ask(conversation, purpose)
@@ -73,14 +74,14 @@ class CoderChat:
         self.latest = child
         return child
 
-    async def consult(self, *, system: str, prompt: str, purpose: str) -> str:
+    async def consult(self, *, system: str, prompt: str, purpose: Purpose) -> str:
         """One turn of another agent (reviewer, leader), in its own fresh conversation."""
         return await self._ask(Conversation().user(prompt).system(system), purpose)
 
-    async def _ask(self, conversation: Conversation, purpose: str) -> str:
+    async def _ask(self, conversation: Conversation, purpose: Purpose) -> str:
         output = await self.session.ask(
             conversation,
-            key=f"{self.next_key}/{purpose}",
+            key=f"{self.next_key}/{purpose.value}",
             purpose=purpose,
             sample_index=self.latest.sample_index,
             candidate_id=self.latest.id,
@@ -94,7 +95,7 @@ class Turn:
     """One coder turn of a fixed script: a template, and whether the reply is a program."""
 
     template: str
-    purpose: str | None = None
+    purpose: Purpose | None = None
     """None: the coder answers with a program (a refinement round); else a non-code turn."""
 
 
@@ -230,13 +231,13 @@ METHODS = (    variant(
     variant(
         "perf-plan-refine",
         "PerfCodeGen with Plan and Refine: plan the optimization, then implement it (Table II).",
-        ScriptedTurns((Turn("perf_plan", "performance-plan"), Turn("perf_plan_implement"))),
+        ScriptedTurns((Turn("perf_plan", Purpose.PERFORMANCE_PLAN), Turn("perf_plan_implement"))),
         calls_per_correct="2",
     ),
     variant(
         "perf-analyze-refine",
         "PerfCodeGen with Analyze and Refine: analyze the time complexity, then refine (Table II).",
-        ScriptedTurns((Turn("perf_analyze", "performance-analysis"), Turn("perf_analyze_refine"))),
+        ScriptedTurns((Turn("perf_analyze", Purpose.PERFORMANCE_ANALYSIS), Turn("perf_analyze_refine"))),
         calls_per_correct="2",
     ),
     variant(

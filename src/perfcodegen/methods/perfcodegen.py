@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from perfcodegen.config import RunConfig
+from perfcodegen.llm.model import Purpose
 from perfcodegen.methods.base import MethodInfo
 from perfcodegen.methods.common import CorrectnessStyle, draw_samples, ensure_correct
 from perfcodegen.methods.prompts import render
@@ -42,12 +43,12 @@ async def refine_turn(
     *,
     suffix: str,
     round: int,
-    purpose: str = "performance",
+    purpose: Purpose = Purpose.PERFORMANCE,
 ) -> tuple[Candidate, bool]:
     """Ask (greedy) for a faster program, record it and check it on the feedback tests."""
     key = f"{parent.key}.{suffix}"
     output = await session.ask(
-        conversation, key=f"{key}/{purpose}", purpose=purpose,
+        conversation, key=f"{key}/{purpose.value}", purpose=purpose,
         sample_index=parent.sample_index, candidate_id=parent.id, greedy=True,
     )
     child = session.add_candidate(

@@ -27,6 +27,7 @@ from perfcodegen.llm.model import (
     GenerateConfig,
     ModelOutput,
     ModelProvider,
+    Purpose,
     RequestContext,
 )
 from perfcodegen.measuring import timing_tests
@@ -122,17 +123,18 @@ class ProblemSession:
         conversation: Conversation,
         *,
         key: str,
-        purpose: str,
+        purpose: Purpose,
         sample_index: int,
         candidate_id: str | None = None,
         greedy: bool = False,
     ) -> ModelOutput:
         """One model turn, memoized under `problem id | key` in the run store."""
+        purpose = Purpose(purpose)  # a plain string from a caller outside the package
         full_key = f"{self.problem.id}|{key}"
         recorded = self.store.get_call(full_key)
         if recorded is not None and recorded.messages == list(conversation.messages):
             return recorded.output  # a reply is reused only for the very same messages
-        provider = self.model if purpose == "sample" else self.refine_model
+        provider = self.model if purpose is Purpose.SAMPLE else self.refine_model
         conversation = with_system_prompt(conversation, self.config.system_prompt)
         greedy_temperature = self.config.refine_temperature or 0.0
         params = GenerateConfig(

@@ -24,7 +24,7 @@ from perfcodegen.errors import PerfCodegenError
 from perfcodegen.judge import Judge, JudgeConfig, MeasureMode
 from perfcodegen.judge.observe import ValueObserver
 from perfcodegen.llm.extract import extract_code
-from perfcodegen.llm.model import ChatMessage, GenerateConfig, RequestContext
+from perfcodegen.llm.model import ChatMessage, GenerateConfig, Purpose, RequestContext
 from perfcodegen.llm.registry import get_model
 from perfcodegen.metrics.growth import GrowthFit, fit_growth
 from perfcodegen.optimize import inputs as sources
@@ -187,7 +187,7 @@ async def optimize_target(target: Target, options: OptimizeOptions) -> OptimizeR
                 reply = await model.generate(
                     messages,
                     GenerateConfig(temperature=options.temperature, max_tokens=options.max_tokens),
-                    RequestContext(task_id=problem.id, sample_index=0, purpose="optimize"),
+                    RequestContext(task_id=problem.id, sample_index=0, purpose=Purpose.OPTIMIZE),
                 )
                 messages.append(ChatMessage(role="assistant", content=reply.text))
                 attempt, feedback, function = await _judge_reply(

@@ -86,7 +86,7 @@ def _conversation(final_key: str, calls: list[CallRecord]) -> list[Turn]:
         return []
     last = chain[-1]
     turns = [Turn(m.role, m.content) for m in last.messages]
-    return [*turns, Turn("assistant", last.output.text, last.purpose)]
+    return [*turns, Turn("assistant", last.output.text, last.purpose.value)]
 
 
 def _in_lineage(call_key: str, final_key: str) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from perfcodegen.judge.model import Verdict
-from perfcodegen.llm.model import ChatMessage, ModelOutput
+from perfcodegen.llm.model import ChatMessage, ModelOutput, Purpose
 
 
 class Phase(str, Enum):
@@ -32,7 +32,7 @@ class CallRecord(BaseModel):
     key: str
     problem_id: str
     candidate_id: str | None = None
-    purpose: str
+    purpose: Purpose
     model: str
     messages: list[ChatMessage]
     output: ModelOutput
