@@ -78,7 +78,7 @@ async def timed_run(
 ) -> float:
     config = RunConfig(name="bench", benchmark="bench", model="openai/scripted-model", k=k, repeats=12)
     with ScriptedServer(script(latency)) as server:
-        model = get_model(config.model, base_url=server.base_url, api_key="x", max_connections=64)
+        model = get_model(config.generation.model, base_url=server.base_url, api_key="x", max_connections=64)
         start = time.perf_counter()
         await run_method(config, work, store, model=model, refine_model=None, judge=judge,
                          max_in_flight=len(work))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from perfcodegen.backends import open_backend
-from perfcodegen.config import ProblemSelection, RunConfig, RuntimeOptions
+from perfcodegen.config import SETTING_NAMES, ProblemSelection, RunConfig, RuntimeOptions
 from perfcodegen.efficiency import EfficiencyReport
 from perfcodegen.errors import DataError, PerfCodegenError
 from perfcodegen.judge import CompareOptions, Judge, JudgeConfig
@@ -101,11 +101,11 @@ def eval_settings(solutions: str) -> dict[str, Any]:
 
 
 def default_run_dir(config: RunConfig) -> Path:
-    if config.method == GIVEN_METHOD:
-        stem = Path(config.solutions).stem if config.solutions else REFERENCE
-        tag = f"-{config.solutions_sha256[:8]}" if config.solutions_sha256 else ""
-        return Path("runs") / f"eval-{config.benchmark}-{stem}{tag}"
-    return Path("runs") / f"{config.benchmark}-{config.method}-{config.model.replace('/', '_')}"
+    if config.method.name == GIVEN_METHOD:
+        stem = Path(config.method.solutions).stem if config.method.solutions else REFERENCE
+        tag = f"-{config.method.solutions_sha256[:8]}" if config.method.solutions_sha256 else ""
+        return Path("runs") / f"eval-{config.selection.benchmark}-{stem}{tag}"
+    return Path("runs") / f"{config.selection.benchmark}-{config.method.name}-{config.generation.model.replace('/', '_')}"
 
 
 async def run_config(
@@ -118,12 +118,12 @@ async def run_config(
 ) -> RunSummary:
     """Run (or resume) `config` into `options.out`. Finished work is never redone.
 
-    `model`: a provider object to use instead of opening `config.model` (it is not closed)."""
+    `model`: a provider object to use instead of opening `config.generation.model` (it is not closed)."""
     notes: list[str] = []
     if problems is None:
         problems, notes = plan(config)
     problems = await with_stress_tests(problems, config, options)
-    needs_model = get_method_info(config.method).needs_model
+    needs_model = get_method_info(config.method.name).needs_model
     given_model = model
     cache = (
         ResponseCache(options.cache_path)
@@ -131,8 +131,8 @@ async def run_config(
         else None
     )
     if model is None:
-        model = _open_model(config.model, config, options, cache) if needs_model else MockModel([])
-    refine = _open_model(config.refine_model, config, options, cache) if config.refine_model else None
+        model = _open_model(config.generation.model, config, options, cache) if needs_model else MockModel([])
+    refine = _open_model(config.generation.refine_model, config, options, cache) if config.generation.refine_model else None
     store = RunStore(options.out)
     shared = (
         SharedResults(options.reference_cache_path, at_least=options.isolation)
@@ -142,9 +142,9 @@ async def run_config(
     try:
         judge_config = JudgeConfig(
             workers=options.workers,
-            repeats=config.repeats,
+            repeats=config.measurement.repeats,
             isolation=options.isolation,
-            compare=CompareOptions(strict_types=config.strict_types),
+            compare=CompareOptions(strict_types=config.measurement.strict_types),
         )
         if any(stress_level(t) is not None for p in problems for t in p.tests):
             judge_config = judge_config.model_copy(
@@ -156,7 +156,7 @@ async def run_config(
             judge0_key=options.judge0_key,
         )  # fmt: skip
         async with Judge(judge_config, backend=backend) as judge:
-            if config.ecco_fix:
+            if config.method.ecco_fix:
                 problems = await _almost_correct(problems, judge)
             summary = await run_method(
                 config, problems, store, model=model, refine_model=refine, judge=judge,
@@ -183,7 +183,7 @@ def plan(config: RunConfig) -> tuple[list[Problem], list[str]]:
     (for `given`: rows of unknown tasks, problems without a given program)."""
     every = load_problems(config.selection)
     problems = select(every, config.selection)
-    if config.method == GIVEN_METHOD:
+    if config.method.name == GIVEN_METHOD:
         return _with_solutions(every, problems, config)
     return problems, []
 
@@ -196,28 +196,28 @@ async def with_stress_tests(
     from perfcodegen.problems.enamel import with_enamel_generators
     from perfcodegen.problems.stress import attach_stress_tests_async
 
-    if config.timing_tests in ("given", "all") and config.benchmark != "enamel":
+    if config.measurement.timing_tests in ("given", "all") and config.selection.benchmark != "enamel":
         return problems
-    if config.benchmark != "enamel":
-        source = config.load_options.get("enamel")
+    if config.selection.benchmark != "enamel":
+        source = config.selection.load_options.get("enamel")
         problems = with_enamel_generators(problems, Path(source) if source else None)
     return await attach_stress_tests_async(problems, isolation=options.isolation)
 
 
 async def run_efficiency(config: RunConfig, options: RuntimeOptions) -> EfficiencyReport:
-    """ENAMEL's eff@k (k = config.k) of a finished run's samples, re-timed on stress levels."""
+    """ENAMEL's eff@k (k = config.generation.k) of a finished run's samples, re-timed on stress levels."""
     from perfcodegen.efficiency import run_efficiency as score
 
     problems = await with_stress_tests(select_problems(config.selection), config, options)
     judge_config = JudgeConfig(workers=options.workers, isolation=options.isolation)
     with RunStore(options.out) as store:
         async with Judge(judge_config) as judge:
-            return await score(judge, problems, store, config.k)
+            return await score(judge, problems, store, config.generation.k)
 
 
 def settings_to_config(benchmark: str, settings: dict[str, Any]) -> tuple[RunConfig, RuntimeOptions]:
     """Keyword settings -> (RunConfig, RuntimeOptions); an unknown name is a user error."""
-    run_fields, option_fields = set(RunConfig.model_fields), set(RuntimeOptions.model_fields)
+    run_fields, option_fields = SETTING_NAMES, set(RuntimeOptions.model_fields)
     unknown = sorted(set(settings) - run_fields - option_fields)
     if unknown:
         raise PerfCodegenError(f"unknown setting(s): {', '.join(unknown)}")
@@ -248,23 +248,23 @@ def _with_solutions(
     every: list[Problem], chosen: list[Problem], config: RunConfig
 ) -> tuple[list[Problem], list[str]]:
     """The chosen problems that have given programs, and what the user should know."""
-    source = SolutionSet.load(config.solutions or REFERENCE)
-    if source.digest != config.solutions_sha256:
+    source = SolutionSet.load(config.method.solutions or REFERENCE)
+    if source.digest != config.method.solutions_sha256:
         raise PerfCodegenError(f"{source.source} changed while the run was being set up")
     kept = [p for p in chosen if source.programs_for(p)]
     notes = []
     if source.source != REFERENCE:
         unknown = source.unknown_tasks(every)
-        if unknown and config.limit is None:
+        if unknown and config.selection.limit is None:
             shown = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
             notes.append(
-                f"{len(unknown)} task id(s) in {source.source} are not {config.benchmark} "
+                f"{len(unknown)} task id(s) in {source.source} are not {config.selection.benchmark} "
                 f"problems and were not judged: {shown}"
             )
         if len(kept) < len(chosen):
             notes.append(f"{len(chosen) - len(kept)} selected problem(s) have no given program")
     if not kept:
-        raise DataError(f"{source.source}: no programs for the selected {config.benchmark} problems")
+        raise DataError(f"{source.source}: no programs for the selected {config.selection.benchmark} problems")
     return kept, notes
 
 
@@ -272,7 +272,7 @@ def _open_model(
     spec: str, config: RunConfig, options: RuntimeOptions, cache: ResponseCache | None
 ) -> ModelProvider:
     return get_model(
-        spec, base_url=config.base_url, api_key=options.api_key,
+        spec, base_url=config.generation.base_url, api_key=options.api_key,
         max_connections=options.max_connections, cache=cache,
     )  # fmt: skip
 

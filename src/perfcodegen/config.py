@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class ProblemSelection(BaseModel):
@@ -27,39 +27,41 @@ class ProblemSelection(BaseModel):
     """ECCO keeps each paradigm in its own subset: it picks the default variant."""
 
 
-class RunConfig(ProblemSelection):
-    """Everything that determines a run's results. Rerunning with the same config resumes.
+class Generation(BaseModel):
+    """How samples and later turns are drawn from the model."""
 
-    The problem selection's fields come first (`ProblemSelection`); `selection` returns them."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
+    model_config = ConfigDict(frozen=True, protected_namespaces=())
 
     model: str
     """'provider/model', e.g. 'openai/gpt-4o' or 'replay/samples.jsonl'."""
     refine_model: str | None = None
     """Model for refinement turns when `model` can only serve samples (e.g. replay)."""
     base_url: str | None = None
-    method: str = "perfcodegen"
-    solutions: str | None = None
-    """Method 'given' (`perfcodegen eval`): 'reference', a JSONL samples file, or a folder of
-    program files in EvalPlus's layout (see `perfcodegen.solutions`)."""
-    solutions_sha256: str | None = None
-    """The content of `solutions` when the run started: a changed file is a new run."""
     k: int = 8
     """Samples per problem (Best@k for every k up to this)."""
     temperature: float = 0.8
     top_p: float = 0.95
     max_tokens: int = 2048
     seed: int | None = None
-    protocol: str | None = None
-    """A named reproduction protocol (perfcodegen.protocols); reports score with its definitions."""
     system_prompt: str | None = None
     """A system turn put before every conversation that has none."""
     refine_temperature: float | None = None
     """Temperature of turns a method decodes greedily by default (None: greedy)."""
 
+
+class MethodSettings(BaseModel):
+    """Which method, and the choices it makes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = "perfcodegen"
+    solutions: str | None = None
+    """Method 'given' (`perfcodegen eval`): 'reference', a JSONL samples file, or a folder of
+    program files in EvalPlus's layout (see `perfcodegen.solutions`)."""
+    solutions_sha256: str | None = None
+    """The content of `solutions` when the run started: a changed file is a new run."""
+    protocol: str | None = None
+    """A named reproduction protocol (perfcodegen.protocols); reports score with its definitions."""
     feedback_tests: Literal["all", "public"] = "all"
     """Which tests the model may see in feedback (final correctness always uses all tests)."""
     correctness_feedback: Literal["reflect", "direct", "none"] = "reflect"
@@ -75,6 +77,23 @@ class RunConfig(ProblemSelection):
     few_shot: int = 2
     """Demonstrations for few-shot methods."""
 
+
+class Measurement(BaseModel):
+    """How programs are judged and measured."""
+
+    model_config = ConfigDict(frozen=True)
+
+    measure: Literal["paired", "wall", "instructions", "none"] = "paired"
+    """How final figures are taken; 'none': verdicts only, nothing is timed."""
+    repeats: int = 12
+    memory: bool = False
+    max_references: int | None = 10
+    """At most this many reference (human) solutions are timed per problem (None: all)."""
+    timing_tests: Literal["given", "all", "stress", "both"] = "given"
+    """Tests that costliest-test feedback and final timing use (correctness always uses every
+    test): 'given' = the benchmark's own tests, without EvalPlus's generated 'plus' inputs;
+    'all' = with them; 'stress' = generated inputs at size levels (problems/stress.py);
+    'both' = given and stress."""
     details: bool = False
     """Judge every test of every candidate (per-test details); by default a candidate stops at
     its first failing test, as EvalPlus does without --test-details."""
@@ -85,27 +104,92 @@ class RunConfig(ProblemSelection):
     time_limit_factor: float = Field(default=4.0, gt=0)
     """Check runs get max(floor, factor x the fastest reference's time) per test (EvalPlus's
     rule and defaults); without a passing reference, the judge's default limit."""
-    timing_tests: Literal["given", "all", "stress", "both"] = "given"
-    """Tests that costliest-test feedback and final timing use (correctness always uses every
-    test): 'given' = the benchmark's own tests, without EvalPlus's generated 'plus' inputs;
-    'all' = with them; 'stress' = generated inputs at size levels (problems/stress.py);
-    'both' = given and stress."""
 
-    measure: Literal["paired", "wall", "instructions", "none"] = "paired"
-    """How final figures are taken; 'none': verdicts only, nothing is timed."""
-    repeats: int = 12
-    memory: bool = False
-    max_references: int | None = 10
-    """At most this many reference (human) solutions are timed per problem (None: all)."""
 
-    @property
-    def selection(self) -> ProblemSelection:
-        return ProblemSelection.model_validate(
-            {key: getattr(self, key) for key in ProblemSelection.model_fields}
-        )
+SECTIONS: dict[str, type[BaseModel]] = {
+    "selection": ProblemSelection,
+    "generation": Generation,
+    "method": MethodSettings,
+    "measurement": Measurement,
+}
+"""RunConfig's sections. Every field name is unique across them, so a run can also be
+described by the flat names alone (`flat_config`): `method` then names the method."""
+
+
+class RunConfig(BaseModel):
+    """Everything that determines a run's results. Rerunning with the same config resumes.
+
+    Nested: which problems (`selection`), how the model is asked (`generation`), which
+    method (`method`), how programs are judged (`measurement`). Also accepts the flat layout
+    (`RunConfig(name=..., benchmark=..., model=..., k=4)`), which config.json files written
+    by earlier versions hold."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    selection: ProblemSelection
+    generation: Generation
+    method: MethodSettings = MethodSettings()
+    measurement: Measurement = Measurement()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nest_flat_fields(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not _FLAT.keys() & _flat_keys(data):
+            return data
+        nested: dict[str, Any] = {k: dict(v) if isinstance(v, dict) else v
+                                  for k, v in data.items() if k in SECTIONS or k == "name"}  # fmt: skip
+        if isinstance(data.get("method"), str):
+            nested["method"] = {"name": data["method"]}
+        for key, value in data.items():
+            section = _FLAT.get(key)
+            if section is not None and not (key == "method" and isinstance(value, dict)):
+                target = nested.setdefault(section, {})
+                if isinstance(target, dict):
+                    target["name" if key == "method" else key] = value
+            elif key not in SECTIONS and key != "name":
+                raise ValueError(f"unknown run setting {key!r}")
+        return nested
 
     def with_overrides(self, **changes: object) -> RunConfig:
-        return self.model_copy(update=changes)
+        """A copy with some settings changed, given by their flat names (`k=4`)."""
+        return RunConfig.model_validate({**flat_config(self.model_dump()), **changes})
+
+
+def _flat_keys(data: dict[str, Any]) -> set[str]:
+    return {k for k, v in data.items() if k not in SECTIONS or (k == "method" and isinstance(v, str))}
+
+
+_FLAT: dict[str, str] = {
+    ("method" if (section, key) == ("method", "name") else key): section
+    for section, model in SECTIONS.items()
+    for key in model.model_fields
+}
+"""Flat setting name -> its section."""
+
+
+SETTING_NAMES = frozenset({"name", *_FLAT})
+"""Every run setting by its flat name (keyword settings of `perfcodegen.run`, protocols)."""
+
+
+def config_from_saved(saved: dict[str, Any]) -> RunConfig:
+    """The RunConfig of a config.json, nested or in the flat layout of earlier versions; the
+    informational keys beside it (versions, template hashes) are left out."""
+    known = SETTING_NAMES | SECTIONS.keys()
+    return RunConfig.model_validate({k: v for k, v in saved.items() if k in known})
+
+
+def flat_config(data: dict[str, Any]) -> dict[str, Any]:
+    """A config as flat names (the layout of earlier config.json files; `method` is the
+    method's name): what resume compares field by field."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in SECTIONS and isinstance(value, dict):
+            for inner, item in value.items():
+                flat["method" if (key, inner) == ("method", "name") else inner] = item
+        else:
+            flat[key] = value
+    return flat
 
 
 class RuntimeOptions(BaseModel):

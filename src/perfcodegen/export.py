@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from perfcodegen.config import RunConfig
+from perfcodegen.config import RunConfig, config_from_saved
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.judge.model import JudgeResult, MeasureMode, ProgramResult, TestOutcome, Verdict
 from perfcodegen.measuring import PLUS_TEST, timing_positions
@@ -55,7 +55,7 @@ def export_run(run_dir: Path, out_dir: Path | None = None,
             if "evalplus" in wanted:
                 written.append(_write_evalplus(target / "eval_results.json", rows))
             if "tests" in wanted:
-                tests = _test_rows(rows, config.timing_tests)
+                tests = _test_rows(rows, config.measurement.timing_tests)
                 written.append(_write_jsonl(target / "tests.jsonl", tests))
     return written
 
@@ -83,8 +83,7 @@ def _problems(store: RunStore) -> tuple[RunConfig, dict[str, Problem]]:
     saved = store.load_config()
     if not saved:
         raise PerfCodegenError(f"{store.run_dir} has no config.json")
-    fields = {k: v for k, v in saved.items() if k in RunConfig.model_fields}
-    config = RunConfig.model_validate(fields)
+    config = config_from_saved(saved)
     return config, {p.id: p for p in select_problems(config.selection)}
 
 

@@ -31,13 +31,13 @@ async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
     # 1. The references that pass every test; the first one sets the time limits (EvalPlus).
     references: list[str] = []
     limits: list[float] | None = None
-    for source in problem.references[: config.max_references]:
+    for source in problem.references[: config.measurement.max_references]:
         checked = (await session.run_job([source], all_tests, MeasureMode.CHECK)).result
         if checked.ok:
             references.append(source)
             if limits is None:
                 limits = check_time_limits(
-                    checked, config.time_limit_floor_s, config.time_limit_factor
+                    checked, config.measurement.time_limit_floor_s, config.measurement.time_limit_factor
                 )
     input_ok: bool | None = None
     if problem.input_program is not None:
@@ -46,7 +46,7 @@ async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
     # 2. Final correctness on all tests (the private ones included).
     for candidate in session.candidates:
         result = await session.check(
-            candidate, all_tests, stop_at_first_failure=not config.details, time_limits_s=limits
+            candidate, all_tests, stop_at_first_failure=not config.measurement.details, time_limits_s=limits
         )
         record = candidate.record
         record.verdict, record.passed, record.total = result.verdict, result.passed, result.total
@@ -57,8 +57,8 @@ async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
     # 3. One measurement session for every distinct correct program, on the timing tests.
     inputs = [problem.input_program] if input_ok and problem.input_program else []
     programs = [*references, *inputs, *(c.code for c in correct if c.code)]
-    timing = timing_tests(all_tests, config.timing_tests)
-    timed = await measure_programs(session.run_job, programs, timing, config.measure, config.memory)
+    timing = timing_tests(all_tests, config.measurement.timing_tests)
+    timed = await measure_programs(session.run_job, programs, timing, config.measurement.measure, config.measurement.memory)
 
     def cost(source: str | None) -> Measured:
         return timed.get(source or "", NOT_MEASURED)
@@ -78,8 +78,8 @@ async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
         spectrum_time_s=spectrum_time,
         spectrum_memory_kb=spectrum_memory,
         spectrum_source=spectrum_source,
-        measure=config.measure,
-        timing_tests=config.timing_tests,
+        measure=config.measurement.measure,
+        timing_tests=config.measurement.timing_tests,
         timing_test_count=len(timing),
         candidates=[
             CandidateOutcome(
@@ -102,8 +102,8 @@ async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
     outcome.model_calls = len(calls)
     outcome.prompt_tokens = sum(c.output.usage.prompt_tokens for c in calls)
     outcome.completion_tokens = sum(c.output.usage.completion_tokens for c in calls)
-    rule = get_method_info(config.method).final_rule
-    final = rule(outcome) if rule is not None else final_program(outcome, config.k, View.METHOD)
+    rule = get_method_info(config.method.name).final_rule
+    final = rule(outcome) if rule is not None else final_program(outcome, config.generation.k, View.METHOD)
     outcome.final_candidate_id = final.candidate_id if final else None
     return outcome
 
@@ -115,7 +115,7 @@ def _spectrum(
     solutions themselves (loader flag ``spectrum_references``), else the dataset's figures.
     A few reference programs (e.g. `fastest_code`) are not a spectrum and never replace it."""
     problem = session.problem
-    if session.config.benchmark != "ecco" or session.config.paradigm != "nl2code":
+    if session.config.selection.benchmark != "ecco" or session.config.selection.paradigm != "nl2code":
         return None, None, None
     measured = [cost(s) for s in references]
     times = [t.cost for t in measured if t.cost is not None]

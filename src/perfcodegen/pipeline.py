@@ -96,7 +96,7 @@ async def run_method(
     session_details: dict[str, Any] | None = None,
     shared: SharedResults | None = None,
 ) -> RunSummary:
-    """Run `config.method` on each problem not yet done in `store`."""
+    """Run `config.method.name` on each problem not yet done in `store`."""
     store.save_config(saved_config(config))
     store.record_session(session_details or {})
     method = build_method(config)
@@ -119,7 +119,7 @@ async def run_method(
                 model=model,
                 refine_model=refine_model or model,
                 judge=judge,
-                method=config.method,
+                method=config.method.name,
                 shared=shared,
             )
             try:
@@ -155,7 +155,7 @@ def saved_config(config: RunConfig) -> dict[str, Any]:
 
     saved = config.model_dump(mode="json")
     saved["perfcodegen_version"] = __version__
-    if get_method_info(config.method).needs_model:
+    if get_method_info(config.method.name).needs_model:
         saved["templates"] = template_digests()
     return saved
 

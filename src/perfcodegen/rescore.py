@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from perfcodegen.config import RunConfig
+from perfcodegen.config import RunConfig, config_from_saved
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.finalize import finalize_problem
 from perfcodegen.judge import CompareOptions, Judge, JudgeConfig
@@ -28,7 +28,7 @@ class StoredResults:
         self._store = store
         factory = Judge(
             JudgeConfig(
-                repeats=config.repeats, compare=CompareOptions(strict_types=config.strict_types)
+                repeats=config.measurement.repeats, compare=CompareOptions(strict_types=config.measurement.strict_types)
             )
         )
         self.make_job = factory.make_job  # the run's own job factory: the same content keys
@@ -49,7 +49,7 @@ async def rescore(run_dir: Path) -> int:
         saved = store.load_config()
         if not saved:
             raise PerfCodegenError(f"{run_dir} is not a perfcodegen run (no config.json)")
-        config = RunConfig.model_validate({k: v for k, v in saved.items() if k in RunConfig.model_fields})
+        config = config_from_saved(saved)
         problems = {p.id: p for p in select_problems(config.selection)}
         judge = StoredResults(store, config)
         done = 0
@@ -58,7 +58,7 @@ async def rescore(run_dir: Path) -> int:
                 continue
             session = ProblemSession(
                 problem=problems[record.problem_id], config=config, store=store,
-                model=MockModel([]), refine_model=MockModel([]), judge=judge, method=config.method,
+                model=MockModel([]), refine_model=MockModel([]), judge=judge, method=config.method.name,
             )  # fmt: skip
             # The store keeps candidates in the order the run last saved them: the session's.
             session.candidates = [

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from perfcodegen.cli import main
+from perfcodegen.config import flat_config
 from perfcodegen.errors import UnknownNameError
 from perfcodegen.problems.registry import LoadOptions, load_benchmark
 from perfcodegen.protocols import PERFCODEGEN_SYSTEM_PROMPT, get_protocol, run_settings
@@ -40,8 +41,8 @@ def _run(server: ScriptedServer, tmp_path: Path, *argv: str) -> dict[str, Any]:
     )
     assert code == 0
     config = json.loads((out / "config.json").read_text())
-    assert isinstance(config, dict)
-    return config
+    assert isinstance(config, dict) and {"selection", "generation", "method"} <= set(config)
+    return flat_config(config)
 
 
 @pytest.fixture

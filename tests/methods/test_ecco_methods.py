@@ -117,10 +117,10 @@ async def run_ecco(
         "method": "instruct",
     }
     config = RunConfig(**{**settings, **overrides})
-    model = get_model(config.model, base_url=server.base_url, api_key="x")
+    model = get_model(config.generation.model, base_url=server.base_url, api_key="x")
     store = RunStore(run_dir)
     try:
-        async with Judge(JudgeConfig(workers=1, repeats=config.repeats, pin_cpus=False)) as judge:
+        async with Judge(JudgeConfig(workers=1, repeats=config.measurement.repeats, pin_cpus=False)) as judge:
             summary = await run_method(
                 config,
                 problems,

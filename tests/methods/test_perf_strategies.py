@@ -140,7 +140,7 @@ def run_tiny(tmp_path: Path, scripted_server: Any) -> Iterator[Any]:  # noqa: F8
         )
         problem = make_problem(source(SLOW) if settings.get("paradigm") == "edit" else None)
         store = RunStore(tmp_path / f"run{next(run_numbers)}")
-        model = get_model(config.model, base_url=server.base_url, api_key="x")
+        model = get_model(config.generation.model, base_url=server.base_url, api_key="x")
         try:
             async with Judge(JudgeConfig(workers=2)) as judge:
                 summary = await run_method(

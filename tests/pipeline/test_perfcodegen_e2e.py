@@ -46,15 +46,15 @@ def by_turn(perf_first: str = STILL_SLOW, perf_second: str = CLOSED_FORM) -> Any
 
 def config(**changes: Any) -> RunConfig:
     base = RunConfig(name="t", benchmark="toy", model="openai/scripted-model", k=1, repeats=5)
-    return base.model_copy(update=changes)
+    return base.with_overrides(**changes)
 
 
 async def run_once(server: ScriptedServer, store: RunStore, cfg: RunConfig) -> ProblemOutcome:
-    model = get_model(cfg.model, base_url=server.base_url, api_key="test-key")
+    model = get_model(cfg.generation.model, base_url=server.base_url, api_key="test-key")
     problem = sum_squares_problem()
     from perfcodegen.judge import Judge, JudgeConfig
 
-    async with Judge(JudgeConfig(workers=2, repeats=cfg.repeats)) as judge:
+    async with Judge(JudgeConfig(workers=2, repeats=cfg.measurement.repeats)) as judge:
         summary = await run_method(
             cfg, [problem], store, model=model, refine_model=None, judge=judge
         )

@@ -21,6 +21,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from perfcodegen.config import flat_config
 from perfcodegen.llm.model import RETRY_LOGGER
 from perfcodegen.metrics.records import ProblemOutcome
 from perfcodegen.store import RunStore
@@ -32,9 +33,9 @@ def finished_problems(run_dir: Path, problem_ids: list[str], config: dict[str, A
     finished: those are kept and not redone on resume."""
     if not (run_dir / DB_FILE).exists():
         return 0
-    wanted = json.loads(json.dumps(config, default=str))
+    wanted = flat_config(json.loads(json.dumps(config, default=str)))
     with RunStore(run_dir) as store:
-        saved = store.load_config() or {}
+        saved = flat_config(store.load_config() or {})
         if any(saved.get(key) != value for key, value in wanted.items()):
             return 0  # another run's directory: the run itself refuses it with a clear error
         done = {p.problem_id for p in store.problems() if p.status == "done"}

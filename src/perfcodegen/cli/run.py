@@ -170,34 +170,36 @@ def run(
     )
     if max_references == 0:
         settings["max_references"] = None
-    config = RunConfig(
-        name=name,
-        benchmark=benchmark,
-        data=str(data) if data else None,
-        difficulty=difficulty,
-        problems=split_ids(problems),
-        limit=limit,
-        model=model,
-        refine_model=refine_model,
-        base_url=base_url,
-        method=method,
-        paradigm=paradigm,  # type: ignore[arg-type]
-        k=k,
-        seed=seed,
-        feedback_tests=feedback_tests,  # type: ignore[arg-type]
-        correctness_feedback=correctness_feedback,  # type: ignore[arg-type]
-        iterations=iterations,
-        ecco_fix=ecco_fix,
-        few_shot=few_shot,
-        measure=measure,  # type: ignore[arg-type]
-        timing_tests=timing_tests or ("stress" if benchmark == "enamel" else "given"),  # type: ignore[arg-type]
-        repeats=repeats,
-        memory=memory,
-        details=details,
-        strict_types=strict_types,
-        time_limit_floor_s=time_limit_floor,
-        time_limit_factor=time_limit_factor,
-        **settings,  # type: ignore[arg-type]
+    config = RunConfig.model_validate(
+        dict(
+            name=name,
+            benchmark=benchmark,
+            data=str(data) if data else None,
+            difficulty=difficulty,
+            problems=split_ids(problems),
+            limit=limit,
+            model=model,
+            refine_model=refine_model,
+            base_url=base_url,
+            method=method,
+            paradigm=paradigm,
+            k=k,
+            seed=seed,
+            feedback_tests=feedback_tests,
+            correctness_feedback=correctness_feedback,
+            iterations=iterations,
+            ecco_fix=ecco_fix,
+            few_shot=few_shot,
+            measure=measure,
+            timing_tests=timing_tests or ("stress" if benchmark == "enamel" else "given"),
+            repeats=repeats,
+            memory=memory,
+            details=details,
+            strict_types=strict_types,
+            time_limit_floor_s=time_limit_floor,
+            time_limit_factor=time_limit_factor,
+            **settings,
+        )
     )
     options = RuntimeOptions(
         out=out or Path("runs") / name,
@@ -219,7 +221,7 @@ def run(
     progress = RunProgress(
         console,
         run_dir,
-        total=None if config.ecco_fix else len(chosen),  # --ecco-fix filters them later
+        total=None if config.method.ecco_fix else len(chosen),  # --ecco-fix filters them later
         done_before=finished_problems(run_dir, ids, saved),
         enabled=not as_json,
     )
@@ -241,7 +243,7 @@ def run(
         report = asyncio.run(api.run_efficiency(config, options))
         line = ", ".join(
             f"{name}@{n} {value:.3f}"
-            for n in sorted({1, config.k})
+            for n in sorted({1, config.generation.k})
             for name in ("eff", "pass")
             if (value := report.metric(name, n)) is not None
         )

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
-from perfcodegen.config import RunConfig
+from perfcodegen.config import Generation, Measurement, MethodSettings, ProblemSelection, RunConfig
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.judge import Judge, JudgeConfig
 from perfcodegen.llm.mock import MockModel
@@ -43,11 +43,10 @@ async def input_program_feedback(
     """Problem id -> the Fig. 9 execution feedback of its input program on the public tests."""
     config = RunConfig(
         name=METHOD_NAME,
-        benchmark=benchmark,
-        model="mock/judge-only",
-        paradigm="edit",
-        feedback_tests="public",
-        repeats=repeats,
+        selection=ProblemSelection(benchmark=benchmark, paradigm="edit"),
+        generation=Generation(model="mock/judge-only"),
+        method=MethodSettings(feedback_tests="public"),
+        measurement=Measurement(repeats=repeats),
     )
     representatives = {_same_run(p): p for p in reversed(problems)}  # the first of each
     store = RunStore(out / JUDGING_DIR)

@@ -17,7 +17,7 @@ CorrectnessStyle = Literal["reflect", "direct", "none"]
 def first_prompt(session: ProblemSession, template: str | None = None) -> str:
     """The opening user turn: NL-to-code, or history-based editing of the input program."""
     problem = session.problem
-    if session.config.paradigm == "edit":
+    if session.config.selection.paradigm == "edit":
         return render(template or "edit_instruct", problem=problem, program=problem.input_program or "")
     return render(template or "generate", problem=problem)
 
@@ -37,7 +37,7 @@ async def draw_samples(
             key, output.text, opening.assistant(output.text), sample_index=index, phase="sample"
         )
 
-    return list(await asyncio.gather(*(one(i) for i in range(session.config.k))))
+    return list(await asyncio.gather(*(one(i) for i in range(session.config.generation.k))))
 
 
 async def ensure_correct(
@@ -83,7 +83,7 @@ def feedback_turn(
         testcase=test.describe(session.problem.entry_point),
         error=describe_error(result),
         failure_kind=failure_kind(result)
-        if session.config.correctness_prompts == "by-failure"
+        if session.config.method.correctness_prompts == "by-failure"
         else "paper",
     )
     return candidate.conversation.user(text)

@@ -44,7 +44,7 @@ MAX_ITERATIONS = 4
 # -- the opening prompt -------------------------------------------------------------------------
 def opening_prompt(session: ProblemSession, examples: list[Example]) -> str:
     """I_eff (edit) or I_gen (nl2code), with demonstrations when given."""
-    return problem_prompt(session.problem, session.config.paradigm, examples)
+    return problem_prompt(session.problem, session.config.selection.paradigm, examples)
 
 
 def problem_prompt(problem: Problem, paradigm: str, examples: Sequence[Example] = ()) -> str:
@@ -98,7 +98,7 @@ class SelfFeedback:
     """Self-refine: the model's own NL feedback (Fig. 11)."""
 
     async def feedback(self, session: ProblemSession, candidate: Candidate, key: str) -> str:
-        description = session.problem.statement if session.config.paradigm == "nl2code" else ""
+        description = session.problem.statement if session.config.selection.paradigm == "nl2code" else ""
         prompt = render("ecco_feedback", program=program_text(candidate), description=description)
         return await _ask_greedy(
             session, candidate, prompt, key=f"{key}/feedback", purpose=Purpose.ECCO_FEEDBACK
@@ -197,12 +197,12 @@ def last_iteration(outcome: ProblemOutcome) -> CandidateOutcome | None:
 
 # -- factories and registration ----------------------------------------------------------------
 def _checked_iterations(config: RunConfig) -> int:
-    if not 1 <= config.iterations <= MAX_ITERATIONS:
+    if not 1 <= config.method.iterations <= MAX_ITERATIONS:
         raise PerfCodegenError(
             f"--iterations must be between 1 and {MAX_ITERATIONS} for ECCO's refinement methods "
-            f"(got {config.iterations})"
+            f"(got {config.method.iterations})"
         )
-    return config.iterations
+    return config.method.iterations
 
 
 def _instruct(config: RunConfig) -> Method:
@@ -210,11 +210,11 @@ def _instruct(config: RunConfig) -> Method:
 
 
 def _few_shot(config: RunConfig) -> Method:
-    if config.few_shot < 1:
+    if config.method.few_shot < 1:
         raise PerfCodegenError(
-            f"--few-shot must be at least 1 for few-shot (got {config.few_shot})"
+            f"--few-shot must be at least 1 for few-shot (got {config.method.few_shot})"
         )
-    return EccoMethod(examples=load_examples(config), shots=config.few_shot, seed=config.seed or 0)
+    return EccoMethod(examples=load_examples(config), shots=config.method.few_shot, seed=config.generation.seed or 0)
 
 
 def _refining(source: FeedbackSource) -> Callable[[RunConfig], Method]:

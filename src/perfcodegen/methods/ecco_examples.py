@@ -40,38 +40,38 @@ def origin_of(problem: Problem) -> str:
 
 def load_examples(config: RunConfig) -> tuple[Example, ...]:
     """All usable demonstrations of the benchmark's train split for the run's paradigm."""
-    info = get_benchmark(config.benchmark)
+    info = get_benchmark(config.selection.benchmark)
     if TRAIN_SPLIT not in info.splits:
         raise PerfCodegenError(
-            f"few-shot draws its examples from a train split, and benchmark {config.benchmark!r} "
+            f"few-shot draws its examples from a train split, and benchmark {config.selection.benchmark!r} "
             f"has none (splits: {', '.join(info.splits) or 'none'})"
         )
-    variant = config.variant
-    if variant is None and config.benchmark == "ecco":
-        variant = ECCO_VARIANTS[config.paradigm]
-    extra = dict(config.load_options)
-    if config.benchmark == "ecco":
+    variant = config.selection.variant
+    if variant is None and config.selection.benchmark == "ecco":
+        variant = ECCO_VARIANTS[config.selection.paradigm]
+    extra = dict(config.selection.load_options)
+    if config.selection.benchmark == "ecco":
         extra["tests"] = "skip"  # demonstrations need programs, not tests
     options = LoadOptions(
         split=TRAIN_SPLIT,
-        data=Path(config.data) if config.data else None,
+        data=Path(config.selection.data) if config.selection.data else None,
         variant=variant,
         extra=extra,
     )
-    problems = load_benchmark(config.benchmark, options)
-    examples = tuple(e for p in problems if (e := to_example(p, config.paradigm)) is not None)
-    if problems and not examples and config.paradigm == "nl2code":
+    problems = load_benchmark(config.selection.benchmark, options)
+    examples = tuple(e for p in problems if (e := to_example(p, config.selection.paradigm)) is not None)
+    if problems and not examples and config.selection.paradigm == "nl2code":
         raise DataError(
-            f"few-shot: none of the {len(problems)} train problems of {config.benchmark!r} has a "
+            f"few-shot: none of the {len(problems)} train problems of {config.selection.benchmark!r} has a "
             "solution program to show (ECCO's generate config lacks `fastest_code`, a column its "
             "released code marks as not yet on the hub). Use --paradigm edit, another method, or "
             "--data with a generate/train split that has `fastest_code`"
         )
     origins = {e.origin for e in examples}
-    if len(origins) < config.few_shot + 1:
+    if len(origins) < config.method.few_shot + 1:
         raise DataError(
-            f"few-shot needs examples from at least {config.few_shot + 1} train problems of "
-            f"{config.benchmark!r} ({config.few_shot} shown, one left out for the problem itself); "
+            f"few-shot needs examples from at least {config.method.few_shot + 1} train problems of "
+            f"{config.selection.benchmark!r} ({config.method.few_shot} shown, one left out for the problem itself); "
             f"the train split has {len(origins)} usable ones"
         )
     return examples

@@ -31,7 +31,7 @@ def fastest_correct_sample(outcome: ProblemOutcome) -> CandidateOutcome | None:
 
 
 def _given(config: RunConfig) -> GivenPrograms:
-    return GivenPrograms(SolutionSet.load(config.solutions or REFERENCE))
+    return GivenPrograms(SolutionSet.load(config.method.solutions or REFERENCE))
 
 
 

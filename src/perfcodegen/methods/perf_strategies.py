@@ -155,7 +155,7 @@ async def compare_times(
         return None
     if old.total_time_s <= 0 or new.total_time_s <= 0:
         return None
-    return TimingComparison(old.total_time_s, new.total_time_s, len(tests), session.config.repeats)
+    return TimingComparison(old.total_time_s, new.total_time_s, len(tests), session.config.measurement.repeats)
 
 
 def format_seconds(seconds: float) -> str:
@@ -190,14 +190,14 @@ def variant(
     correctness: CorrectnessStyle | None = None,
 ) -> MethodInfo:
     """PerfCodeGen with another performance phase (and optionally a fixed correctness
-    phase; None follows `config.correctness_feedback`)."""
+    phase; None follows `config.method.correctness_feedback`)."""
     if correctness is None:
         fixing = "2 per failing sample (1 direct, 0 none)"
     else:
         fixing = f"{('none', 'direct', 'reflect').index(correctness)} per failing sample"
 
     def factory(config: RunConfig) -> PerfCodeGen:
-        style = correctness if correctness is not None else config.correctness_feedback
+        style = correctness if correctness is not None else config.method.correctness_feedback
         return PerfCodeGen(correctness=style, performance=strategy)
 
     return MethodInfo(

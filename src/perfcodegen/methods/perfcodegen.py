@@ -92,7 +92,7 @@ class PerfCodeGen:
 
 
 def _perfcodegen(config: RunConfig) -> PerfCodeGen:
-    return PerfCodeGen(correctness=config.correctness_feedback, performance=CostliestTestFeedback())
+    return PerfCodeGen(correctness=config.method.correctness_feedback, performance=CostliestTestFeedback())
 
 
 def _base(config: RunConfig) -> PerfCodeGen:

@@ -30,10 +30,10 @@ def get_method_info(name: str) -> MethodInfo:
 
 
 def build_method(config: RunConfig) -> Method:
-    info = get_method_info(config.method)
-    if config.paradigm not in info.paradigms:
+    info = get_method_info(config.method.name)
+    if config.selection.paradigm not in info.paradigms:
         raise PerfCodegenError(
             f"method {info.name!r} supports paradigm(s) {', '.join(info.paradigms)}, "
-            f"not {config.paradigm!r}"
+            f"not {config.selection.paradigm!r}"
         )
     return info.factory(config)

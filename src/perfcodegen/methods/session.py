@@ -107,7 +107,7 @@ class ProblemSession:
     @property
     def feedback_tests(self) -> list[TestCase]:
         """Tests the model may see and the method may use for its decisions."""
-        if self.config.feedback_tests == "public":
+        if self.config.method.feedback_tests == "public":
             public = self.problem.public_tests
             return public or self.problem.tests[:1]
         return self.problem.tests
@@ -115,7 +115,7 @@ class ProblemSession:
     @property
     def timing_tests(self) -> list[TestCase]:
         """The feedback tests that timing uses (`--timing-tests`)."""
-        return timing_tests(self.feedback_tests, self.config.timing_tests)
+        return timing_tests(self.feedback_tests, self.config.measurement.timing_tests)
 
     # -- model -----------------------------------------------------------------------------
     async def ask(
@@ -135,14 +135,14 @@ class ProblemSession:
         if recorded is not None and recorded.messages == list(conversation.messages):
             return recorded.output  # a reply is reused only for the very same messages
         provider = self.model if purpose is Purpose.SAMPLE else self.refine_model
-        conversation = with_system_prompt(conversation, self.config.system_prompt)
-        greedy_temperature = self.config.refine_temperature or 0.0
+        conversation = with_system_prompt(conversation, self.config.generation.system_prompt)
+        greedy_temperature = self.config.generation.refine_temperature or 0.0
         params = GenerateConfig(
-            temperature=greedy_temperature if greedy else self.config.temperature,
-            top_p=1.0 if greedy else self.config.top_p,
-            max_tokens=self.config.max_tokens,
+            temperature=greedy_temperature if greedy else self.config.generation.temperature,
+            top_p=1.0 if greedy else self.config.generation.top_p,
+            max_tokens=self.config.generation.max_tokens,
             # One fixed seed for all k samples would make a server return k equal answers.
-            seed=None if self.config.seed is None else self.config.seed + sample_index,
+            seed=None if self.config.generation.seed is None else self.config.generation.seed + sample_index,
         )
         context = RequestContext(task_id=self.problem.id, sample_index=sample_index, purpose=purpose)
         output = await provider.generate(list(conversation.messages), params, context)

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from perfcodegen.config import flat_config
 from perfcodegen.errors import DataError, PerfCodegenError
 from perfcodegen.metrics.records import ProblemOutcome
 from perfcodegen.store import RunStore
@@ -52,7 +53,7 @@ def load_run(run_dir: Path) -> RunData:
     if not (path / DB_FILE).exists():
         raise PerfCodegenError(f"{path} is not a perfcodegen run (no {DB_FILE})")
     with RunStore(path) as store:
-        config = store.load_config() or {}
+        config = flat_config(store.load_config() or {})  # settings by their flat names
         records = store.problems()
     if not records:
         raise PerfCodegenError(f"{path} has no finished problems yet; nothing to report")

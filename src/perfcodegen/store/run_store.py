@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from perfcodegen.config import flat_config
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.judge.model import JudgeJob, JudgeResult
 from perfcodegen.store.records import CallRecord, CandidateRecord, ProblemRecord
@@ -85,8 +86,10 @@ class RunStore:
         path = self.run_dir / CONFIG_FILE
         text = json.dumps(config, indent=2, sort_keys=True, default=str)
         if path.exists():
-            previous = json.loads(path.read_text())
-            current = json.loads(text)
+            # Compared setting by setting, so a config.json in the flat layout of earlier
+            # versions resumes, and a refusal names the settings that differ.
+            previous = flat_config(json.loads(path.read_text()))
+            current = flat_config(json.loads(text))
             changed = sorted(
                 k
                 for k in (set(previous) | set(current)) - INFORMATIONAL_KEYS
