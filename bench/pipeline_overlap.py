@@ -76,7 +76,9 @@ class ReplayedJudge:
 async def timed_run(
     work: list[Problem], latency: float, store: RunStore, judge: JudgeService, k: int
 ) -> float:
-    config = RunConfig(name="bench", benchmark="bench", model="openai/scripted-model", k=k, repeats=12)
+    config = RunConfig.model_validate(
+        {"name": "bench", "benchmark": "bench", "model": "openai/scripted-model", "k": k, "repeats": 12}
+    )
     with ScriptedServer(script(latency)) as server:
         model = get_model(config.generation.model, base_url=server.base_url, api_key="x", max_connections=64)
         start = time.perf_counter()

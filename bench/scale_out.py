@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from perfcodegen.config import RunConfig
+from perfcodegen.config import ProblemSelection
 from perfcodegen.judge.model import JudgeJob, Limits, MeasureMode
 from perfcodegen.judge.pool import LocalBackend
 from perfcodegen.pipeline import select_problems
@@ -37,8 +37,7 @@ MBPP_PLUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "mb
 
 def workload() -> list[Problem]:
     """HumanEval's references (embedded, small programs like MBPP's) as the measured work."""
-    config = RunConfig(name="b", benchmark="humaneval", model="n/n")
-    return [p for p in select_problems(config) if p.references]
+    return [p for p in select_problems(ProblemSelection(benchmark="humaneval")) if p.references]
 
 
 def mbpp_plus_tests(data: Path) -> tuple[int, float]:
