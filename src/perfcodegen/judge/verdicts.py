@@ -79,7 +79,8 @@ def outcome_from_run(
             peak_memory_kb=_peak(run.get("maxrss_kb"), baseline_kb),
         )
     else:
-        outcome = _compared_outcome(index, test, run, options, baseline_kb)
+        observed = {**observation_from_run(run), "maxrss_kb": run.get("maxrss_kb")}
+        outcome = outcome_from_observation(index, test, observed, options, baseline_kb)
     cpu_ns = run.get("cpu_ns")
     if isinstance(cpu_ns, int) and outcome.verdict is Verdict.PASSED:
         outcome.check_cpu_s = cpu_ns / 1e9
@@ -88,10 +89,10 @@ def outcome_from_run(
 
 def expected_payload(test: TestCase) -> bytes | None:
     """The result frame an exact right answer to a CALL test sends (`runproc.encode_result`),
-    or None where byte equality would not mean a pass: no CALL test, a value marshal cannot
-    write, or one that may hold a NaN (`nan == nan` is false; any double whose exponent bits
-    are all set is treated so, and a string or int that merely looks like one only costs the
-    ordinary comparison)."""
+    or None where byte equality is not the whole answer: no CALL test, a digest test, a value
+    marshal cannot write, or one that may hold a NaN (how NaNs compare is the comparison's
+    rule, so they take it; any double whose exponent bits are all set is treated so, and a
+    string or int that merely looks like one only costs the ordinary comparison)."""
     if test.kind is not TestKind.CALL or test.expected_digest:
         return None
     try:
@@ -104,18 +105,6 @@ def expected_payload(test: TestCase) -> bytes | None:
 
 _MAYBE_NAN = re.compile(rb"[\xf0-\xff][\x7f\xff]", re.DOTALL)
 """The last two bytes of a little-endian double whose exponent is all ones (inf or NaN)."""
-
-
-def _compared_outcome(
-    index: int,
-    test: TestCase,
-    run: dict[str, Any],
-    options: CompareOptions,
-    baseline_kb: int | None,
-) -> TestOutcome:
-    observed = observation_from_run(run)
-    observed["maxrss_kb"] = run.get("maxrss_kb")
-    return outcome_from_observation(index, test, observed, options, baseline_kb)
 
 
 def recorded_calls(run: dict[str, Any]) -> list[Any]:
