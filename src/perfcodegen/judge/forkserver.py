@@ -62,7 +62,9 @@ the HumanEval sweep went from 39 s to 26 s; bench/judge_integrity_cost.py)."""
 COALESCE = 32
 """Verdict-only jobs: the most tests whose results share one frame to the judge ..."""
 HOLD_S = 0.001
-"""... and the longest the first of them waits for the others."""
+"""... the longest the first of them waits for the others ..."""
+HOLD_BYTES = 1 << 20
+"""... and the most result bytes held (one frame never holds many large results)."""
 RUN_AHEAD = 4
 """Verdict-only jobs: frames of results the judge may leave unanswered while the next tests
 run (a sample that fails a fast test runs a few milliseconds' worth more before it stops)."""
@@ -127,15 +129,19 @@ class ForkServer:
         while they run. Every other exchange is one test at a time, in lock step."""
         unanswered = 0
         held: list[list[Any]] = []
-        held_since = 0.0
+        held_since, held_bytes = 0.0, 0
         slow = False
         for index, test in enumerate(job.tests):
             lock_step = not batches or test.kind == "assert"
             if held and (
-                lock_step or slow or len(held) >= COALESCE or time.monotonic() - held_since > HOLD_S
+                lock_step
+                or slow
+                or len(held) >= COALESCE
+                or held_bytes >= HOLD_BYTES
+                or time.monotonic() - held_since > HOLD_S
             ):
                 wire.write_frame(OUT_FD, {"op": "checked", "tests": held})
-                held, unanswered = [], unanswered + 1
+                held, held_bytes, unanswered = [], 0, unanswered + 1
             while unanswered and (
                 lock_step or slow or unanswered >= RUN_AHEAD or _readable(IN_FD)
             ):
@@ -160,6 +166,7 @@ class ForkServer:
             if not lock_step:
                 held_since = held_since if held else began
                 held.append([index, checked])
+                held_bytes += sum(len(run.get("payload") or b"") for run in checked.values())
                 continue
             wire.write_frame(OUT_FD, {"op": "checked", "tests": [[index, checked]]})
             reply = wire.read_frame(IN_FD)
