@@ -23,9 +23,10 @@ SQUARE = Problem(
     statement="square a number",
     prompt="def square(x):\n",
     entry_point="square",
-    tests=[TestCase.call([3], 9), TestCase.call([4], 16), TestCase.call([1000], 10**6)],
+    tests=[TestCase.call([3], 9), TestCase.call([4], 16), TestCase.call([30_000], 30_000**2)],
 )
 SLOW_SQUARE = "def square(x):\n    return sum(x for _ in range(x))\n"
+"""About a millisecond of CPU on the last test: far above the noise of a loaded machine."""
 FAST_SQUARE = "def square(x):\n    return x * x\n"
 CONFIG = JudgeConfig(workers=2, repeats=5, limits=Limits(wall_time_s=5, memory_mb=512))
 
