@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from perfcodegen.errors import DataError
-from perfcodegen.plain import output_digest
+from perfcodegen.plain import PLAIN_NODE_BUDGET, output_digest
 from perfcodegen.problems import evalplus
 from perfcodegen.problems.model import Problem
 from perfcodegen.problems.model import TestKind as Kind
@@ -93,6 +93,28 @@ def test_huge_outputs_become_digest_call_tests(tmp_path: Path) -> None:
     for wrong in ("tuple(range(int(x)))", "None"):
         failures = failing_tests(problem, problem.prompt + f"    return {wrong}\n")
         assert [f.split(":")[0] for f in failures] == ["0", "1"]
+
+
+def test_outputs_too_large_to_judge_leave_their_test_out_and_say_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """MBPP+'s Mbpp/255 has an output of 128 million items: more than the judge decodes or
+    digests (`PLAIN_NODE_BUDGET`), so no program could pass it. Its test is left out, the
+    problem records which, and the rest of the benchmark loads."""
+    huge = dict(
+        TASK,
+        canonical_solution="    return [[i] for i in range(int(x))]\n",
+        base_input=[[3]],
+        plus_input=[[PLAIN_NODE_BUDGET], [2]],
+    )
+    data = write_gz(tmp_path / "HumanEvalPlus.jsonl.gz", [huge])
+    for _ in range(2):  # computed, then from the cache
+        with caplog.at_level("WARNING"):
+            (problem,) = load_plus(data, tmp_path / "cache")
+        assert [(t.name, t.args) for t in problem.tests] == [("base", [3]), ("plus", [2])]
+        assert problem.metadata.extra["left_out_tests"] == ["plus 0"]
+        assert "HumanEval/900: 1 test(s) left out (plus 0)" in caplog.text
+        caplog.clear()
 
 
 def test_hub_rows_with_inputs_inside_test_code() -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -30,6 +31,8 @@ from perfcodegen.errors import DataError
 from perfcodegen.paths import user_cache_dir
 from perfcodegen.problems import _io
 from perfcodegen.problems.model import TestCase
+
+log = logging.getLogger(__name__)
 
 ORACLE_VERSION = "1"
 """Bump when the way expected outputs are computed changes (invalidates the cache)."""
@@ -181,14 +184,27 @@ for index, args in enumerate(plain.decode(job["inputs"])):
     if isinstance(value, dict) and type(value) is not dict:  # Counter, OrderedDict: == a dict
         value = dict(value)
     if not plain.is_plain(value):
-        raise TypeError(f"input {index}: output of type {type(value).__name__} is not plain data")
+        if not plain.is_plain(value, budget=1 << 62):
+            raise TypeError(f"input {index}: output of type {type(value).__name__} is not plain data")
+        outputs.append(json.dumps({"__too_large__": True}))  # more items than the judge walks
+        continue
     text = json.dumps(plain.encode(value))
     if len(text) > job["large_output_chars"]:
-        text = json.dumps({"__digest__": plain.output_digest(value)})
+        try:
+            text = json.dumps({"__digest__": plain.output_digest(value)})
+        except ValueError:  # shared sub-lists: more items as a tree than the judge walks
+            text = json.dumps({"__too_large__": True})
     outputs.append(text)
 result_stream.write("[" + ",".join(outputs) + "]")
 result_stream.flush()
 """
+
+
+@dataclass(frozen=True)
+class TooLarge:
+    """Stands for an expected output with more items than the judge decodes or digests
+    (`plain.PLAIN_NODE_BUDGET`; MBPP+'s Mbpp/255 has one of 128 million): no program's output
+    could be judged against it, so its test is left out and the problem says so."""
 
 
 @dataclass(frozen=True)
@@ -273,10 +289,14 @@ def _sandbox_env() -> dict[str, str]:
 def _from_json(item: Any) -> Any:
     if isinstance(item, dict) and set(item) == {"__digest__"}:
         return Digest(item["__digest__"])
+    if isinstance(item, dict) and set(item) == {"__too_large__"}:
+        return TooLarge()
     return plain.decode(item)
 
 
 def _to_json(value: Any) -> Any:
+    if isinstance(value, TooLarge):
+        return {"__too_large__": True}
     return {"__digest__": value.sha256} if isinstance(value, Digest) else plain.encode(value)
 
 
@@ -356,6 +376,8 @@ def build_tests(
         ("plus", task.plus_inputs, outputs.plus),
     ):
         for args, value in zip(inputs, expected, strict=True):
+            if isinstance(value, TooLarge):
+                continue  # see `left_out`
             if isinstance(value, Digest):
                 tests.append(TestCase.call(args, None, expected_digest=value.sha256, name=name))
             elif oracle is None:
@@ -363,6 +385,28 @@ def build_tests(
             else:
                 tests.append(TestCase.assert_(oracle(args, value, task.atol), name=name))
     return tests
+
+
+def left_out(task: EvalPlusTask, outputs: ExpectedOutputs) -> list[str]:
+    """The inputs whose tests `build_tests` leaves out (expected outputs too large to judge),
+    as 'base 3' / 'plus 85': recorded in the problem's metadata and logged at load."""
+    left = [
+        f"{name} {index}"
+        for name, expected in (("base", outputs.base), ("plus", outputs.plus))
+        for index, value in enumerate(expected)
+        if isinstance(value, TooLarge)
+    ]
+    if left:
+        log.warning(
+            "%s: %d test(s) left out (%s): the expected output has more items than the judge "
+            "compares (%d)", task.task_id, len(left), ", ".join(left), plain.PLAIN_NODE_BUDGET,
+        )
+    return left
+
+
+def left_out_note(left: list[str]) -> dict[str, Any]:
+    """The metadata entry a problem gets for the tests `left_out` names (none: nothing)."""
+    return {"left_out_tests": left} if left else {}
 
 
 def poly_root_oracle(args: list[Any], _expected: Any, atol: float) -> str:

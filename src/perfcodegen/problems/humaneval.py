@@ -248,6 +248,7 @@ def load_plus(
         find_zero = task.entry_point == "find_zero"
         oracle = evalplus.poly_root_oracle if find_zero else None
         tests = evalplus.build_tests(task, outputs[task.task_id], oracle)
+        left = evalplus.left_out(task, outputs[task.task_id])
         docstring = entry_docstring(task.prompt, task.entry_point)
         tests = mark_public(tests, docstring_examples(docstring or "", task.entry_point))
         # The oracle's `poly` is the prompt's helper, as in the original check().
@@ -265,7 +266,8 @@ def load_plus(
                 tests=tests,
                 test_setup="\n\n".join(helpers),
                 metadata=ProblemMetadata(
-                    split="test", extra={"variant": variant, "atol": task.atol}
+                    split="test",
+                    extra={"variant": variant, "atol": task.atol, **evalplus.left_out_note(left)},
                 ),
             )
         )

@@ -316,6 +316,7 @@ def load_plus(
     for task in wanted:
         oracle, setup = _oracle(task.entry_point)
         tests = evalplus.build_tests(task, outputs[task.task_id], oracle)
+        left = evalplus.left_out(task, outputs[task.task_id])
         tests = [t.model_copy(update={"public": i == 0}) for i, t in enumerate(tests)]
         problems.append(
             Problem(
@@ -330,7 +331,10 @@ def load_plus(
                 test_setup=setup,
                 metadata=ProblemMetadata(
                     split=split_of(_number(task.task_id)),
-                    extra={"variant": "plus", "evalplus_id": task.task_id, "atol": task.atol},
+                    extra={
+                        "variant": "plus", "evalplus_id": task.task_id, "atol": task.atol,
+                        **evalplus.left_out_note(left),
+                    },
                 ),
             )
         )
