@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -107,7 +108,12 @@ def test_quadratic_becomes_linear_and_is_applied_with_a_backup(
     assert run_optimize(folder, server, "--apply") == 0
     report = (folder / "out" / "report.md").read_text()
     assert "| accepted |" in report
-    assert "original: O(n^2)" in report and "candidate: O(n)" in report
+    # Fitted growth exponents (time ~ n^b): the original is quadratic; the candidate grows at
+    # most linearly. Its class is not asserted exactly: at these sizes a linear program does
+    # tens of microseconds, and on a loaded machine its fit has come out as n^0.65.
+    slopes = dict(re.findall(r"- (original|candidate): O\([^)]*\) \(time ~ n\^([0-9.]+)", report))
+    assert "original: O(n^2)" in report and float(slopes["original"]) > 1.5
+    assert float(slopes["candidate"]) < 1.4
     patch = (folder / "out" / "slow.pair_count.patch").read_text()
     assert "+    seen: dict[int, int] = {}" in patch and "-    for i in range(len(xs)):" in patch
     assert (folder / "slow.py.orig").read_text() == QUADRATIC
