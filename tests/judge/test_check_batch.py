@@ -239,3 +239,29 @@ def f(x):
     )
     verdicts = [t.verdict for t in server.run_job(strict).result.tests]
     assert verdicts[2] is Verdict.WRONG_ANSWER  # True is not 1 when types are strict
+
+
+DAG_FRAME = """
+import marshal, os, struct
+def f(n):
+    v = [1]
+    for _ in range(60):
+        v = [v, v]  # 2**60 items as a tree, a few hundred bytes with marshal's references
+    payload = marshal.dumps(("value", v, False))
+    for fd in range(3, 20):
+        try:
+            os.write(fd, struct.pack("<Q", len(payload)) + payload)
+        except OSError:
+            pass
+    os._exit(0)
+"""
+
+
+def test_a_forged_shared_structure_never_passes_a_digest_test(server: ForkServerProcess) -> None:
+    """A hand-written frame with marshal references reaches the judge unexpanded: the bounded
+    decoder refuses it (and the digest walk has its own bound), the test fails, the judge goes
+    on."""
+    tests = [TestCase.call([1], None, expected_digest=output_digest([1]))]
+    outcome = server.run_job(_job(DAG_FRAME, tests)).result.tests[0]
+    assert outcome.verdict is Verdict.WRONG_ANSWER and outcome.error_type == "NotPlainValue"
+    assert server.run_job(_job("def f(n):\n    return [1]\n", tests)).result.ok
