@@ -7,6 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+TIME_LIMIT_FLOOR_S = 1.0
+TIME_LIMIT_FACTOR = 4.0
+"""EvalPlus's defaults for per-test limits: max(floor, factor x the reference's time)."""
+
 
 class ProblemSelection(BaseModel):
     """Which problems: a benchmark, how to load it, and which of its problems."""
@@ -100,8 +104,8 @@ class Measurement(BaseModel):
     strict_types: bool = False
     """Compare outputs type-strictly (a bool is not an int); default: Python's `==`, as the
     benchmarks' own harnesses compare."""
-    time_limit_floor_s: float = Field(default=1.0, gt=0)
-    time_limit_factor: float = Field(default=4.0, gt=0)
+    time_limit_floor_s: float = Field(default=TIME_LIMIT_FLOOR_S, gt=0)
+    time_limit_factor: float = Field(default=TIME_LIMIT_FACTOR, gt=0)
     """Check runs get max(floor, factor x the fastest reference's time) per test (EvalPlus's
     rule and defaults); without a passing reference, the judge's default limit."""
 
@@ -135,20 +139,21 @@ class RunConfig(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _nest_flat_fields(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or not _FLAT.keys() & _flat_keys(data):
+        """Settings given by their flat names (`k=4`, `method="ecco"`) go to their section."""
+        if not isinstance(data, dict) or not any(
+            _is_flat(k, v) and k in _FLAT for k, v in data.items()
+        ):
             return data
-        nested: dict[str, Any] = {k: dict(v) if isinstance(v, dict) else v
-                                  for k, v in data.items() if k in SECTIONS or k == "name"}  # fmt: skip
-        if isinstance(data.get("method"), str):
-            nested["method"] = {"name": data["method"]}
+        nested = {k: dict(v) if isinstance(v, dict) else v
+                  for k, v in data.items() if not _is_flat(k, v)}  # fmt: skip
         for key, value in data.items():
-            section = _FLAT.get(key)
-            if section is not None and not (key == "method" and isinstance(value, dict)):
-                target = nested.setdefault(section, {})
-                if isinstance(target, dict):
-                    target["name" if key == "method" else key] = value
-            elif key not in SECTIONS and key != "name":
+            if not _is_flat(key, value):
+                continue
+            if key not in _FLAT:
                 raise ValueError(f"unknown run setting {key!r}")
+            section = nested.setdefault(_FLAT[key], {})
+            if isinstance(section, dict):
+                section["name" if key == "method" else key] = value
         return nested
 
     def with_overrides(self, **changes: object) -> RunConfig:
@@ -156,8 +161,10 @@ class RunConfig(BaseModel):
         return RunConfig.model_validate({**flat_config(self.model_dump()), **changes})
 
 
-def _flat_keys(data: dict[str, Any]) -> set[str]:
-    return {k for k, v in data.items() if k not in SECTIONS or (k == "method" and isinstance(v, str))}
+def _is_flat(key: str, value: Any) -> bool:
+    """Whether `key` is given by its flat name: `name` belongs to no section, and `method` is
+    flat when it names the method."""
+    return key != "name" and (key not in SECTIONS or (key == "method" and isinstance(value, str)))
 
 
 _FLAT: dict[str, str] = {

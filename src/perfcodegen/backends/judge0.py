@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from perfcodegen.errors import PerfCodegenError
-from perfcodegen.judge.client import _paired_ratios, program_result
+from perfcodegen.judge.client import paired_ratios, program_result
 from perfcodegen.judge.decode import UnsafeValue, decode_payload
 from perfcodegen.judge.model import (
     JudgeJob,
@@ -92,7 +92,7 @@ class Judge0Backend:
             job_id=job.job_id,
             mode=job.mode,
             programs=results,
-            paired_ratios=_paired_ratios(job, results),
+            paired_ratios=paired_ratios(job, results),
             notes=[
                 "judged by a Judge0 server: its sandbox, and its figures (CPU time of the "
                 "whole process, interpreter start-up included)"

@@ -45,6 +45,7 @@ from perfcodegen.cli._options import (
     isolation_level as _isolation,
 )
 from perfcodegen.cli.progress import RunProgress, finished_problems
+from perfcodegen.config import TIME_LIMIT_FACTOR, TIME_LIMIT_FLOOR_S
 from perfcodegen.errors import Interrupted
 
 
@@ -67,8 +68,8 @@ def eval_command(
     details: DetailsOpt = False,
     strict_types: StrictTypesOpt = False,
     timing_tests: TimingTestsOpt = None,
-    time_limit_floor: TimeLimitFloorOpt = 1.0,
-    time_limit_factor: TimeLimitFactorOpt = 4.0,
+    time_limit_floor: TimeLimitFloorOpt = TIME_LIMIT_FLOOR_S,
+    time_limit_factor: TimeLimitFactorOpt = TIME_LIMIT_FACTOR,
     workers: WorkersOpt = None,
     isolation: IsolationOpt = "full",
     backend: BackendOpt = "local",

@@ -266,7 +266,7 @@ class ForkServerProcess:
             more = last + 1 < len(job.tests)
             self._write({"active": sorted(running) if more else []})
         results = [program_result(job, outcomes[i], errors[i]) for i in range(len(job.programs))]
-        return results, _paired_ratios(job, results)
+        return results, paired_ratios(job, results)
 
     def _judge_test(
         self, job: JudgeJob, index: int, runs: dict[int, Any], baseline_kb: int | None
@@ -352,7 +352,7 @@ def _failed_program(job: JudgeJob, verdict: Verdict, kind: str, message: str) ->
     )
 
 
-def _paired_ratios(job: JudgeJob, results: list[ProgramResult]) -> list[float] | None:
+def paired_ratios(job: JudgeJob, results: list[ProgramResult]) -> list[float] | None:
     """Per-test trimmed-mean ratio programs[0] / programs[1], when both passed every test."""
     if job.mode is not MeasureMode.PAIRED or len(results) < 2:
         return None

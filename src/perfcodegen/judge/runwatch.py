@@ -280,7 +280,7 @@ class CheckBatch:
         ahead = 1 if self._slow else self.AHEAD
         wanted = bytearray()
         while self._named < min(index + ahead, len(self._tests)):
-            if self._named > index and str(getattr(self._tests[self._named], "kind", "")) == "assert":
+            if self._named > index and self._tests[self._named].kind == "assert":
                 break
             wanted += _INDEX.pack(self._named)
             self._named += 1
