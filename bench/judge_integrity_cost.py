@@ -147,6 +147,45 @@ def fresh_process_seconds_per_run(workers: int, sample_tests: int, repeats: int)
     return per_run
 
 
+BARE_FORK = r"""
+import gc, os, sys, time
+from perfcodegen.judge import forkserver, runproc
+runproc.warm_up()
+gc.collect()
+gc.freeze()
+def once():
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+for _ in range(50):
+    once()
+best = []
+for _ in range(5):
+    start = time.perf_counter()
+    for _ in range(200):
+        once()
+    best.append((time.perf_counter() - start) / 200)
+print(min(best))
+"""
+
+
+def bare_fork_seconds() -> float:
+    """A bare fork, exit and wait of a process holding what the fork server holds (its modules,
+    warmed and frozen): the least any fresh-process run can cost here, before any sandbox."""
+    from perfcodegen.judge.client import lean_command
+
+    # The fork server's own start-up (a lean interpreter with the package's judge modules),
+    # then the loop above instead of serving.
+    python, _, bootstrap, root, _ = lean_command("unused")
+    script = bootstrap.split("module, function =")[0] + BARE_FORK
+    done = subprocess.run(
+        [python, "-c", script, root], capture_output=True, text=True, check=True,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    return float(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="smaller samples")
@@ -181,6 +220,16 @@ def main() -> None:
     print(
         f"{'sweep vs fresh process':<30}{fresh / old['sweep_s']:>11.1f}x{fresh / new['sweep_s']:>11.1f}x"
         "  floor 20x"
+    )
+    # Single-program WALL jobs fork, per test: the check run, warm-up + E runs, and the null
+    # program every other kept round. Even if each of those cost no more than a bare fork, the
+    # sweep could not beat this ratio to the fresh-process protocol on this machine.
+    forks_per_test = 1 + 1 + options["repeats"] + (options["repeats"] + 1) // 2
+    fork_s = bare_fork_seconds()
+    ceiling = per_run * options["repeats"] * args.workers / (forks_per_test * fork_s)
+    print(
+        f"{'bare fork of the fork server':<30}{fork_s * 1e6:>21.0f} us"
+        f"  {forks_per_test} forks per test: ceiling {ceiling:.1f}x"
     )
     for name, data in (("old", old), ("new", new)):
         if data["sweep_failed"]:

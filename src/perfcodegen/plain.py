@@ -8,8 +8,7 @@ module tags those values so that ``decode(encode(x)) == x`` with types preserved
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import binascii
 import math
 from typing import Any
 
@@ -43,7 +42,7 @@ def encode(value: Any) -> Any:
             return {k: encode(v) for k, v in value.items()}
         return {_TAG: "dict", "v": [[encode(k), encode(v)] for k, v in value.items()]}
     if isinstance(value, bytes):
-        return {_TAG: "bytes", "v": base64.b64encode(value).decode("ascii")}
+        return {_TAG: "bytes", "v": binascii.b2a_base64(value, newline=False).decode("ascii")}
     if isinstance(value, complex):
         return {_TAG: "complex", "v": [encode(value.real), encode(value.imag)]}
     raise TypeError(f"not a plain value: {type(value).__name__}")
@@ -71,7 +70,7 @@ def decode(data: Any) -> Any:
         if tag == "dict":
             return {decode(k): decode(v) for k, v in payload}
         if tag == "bytes":
-            return base64.b64decode(payload)
+            return binascii.a2b_base64(payload)
         if tag == "complex":
             return complex(decode(payload[0]), decode(payload[1]))
         raise ValueError(f"unknown plain-value tag {tag!r}")
@@ -122,6 +121,8 @@ def output_digest(value: Any, budget: int = PLAIN_NODE_BUDGET) -> str:
 
     Walks at most `budget` items, counted as a tree (ValueError past it): a result made of
     shared sub-lists cannot make the walk exponential."""
+    import hashlib  # here, not at the top: the fork server imports this module, never this
+
     left = [budget]
 
     def digest(item: Any) -> str:

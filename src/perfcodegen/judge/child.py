@@ -18,9 +18,8 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from types import CodeType
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from perfcodegen.judge import assertions
 
@@ -42,11 +41,12 @@ class TestLike(Protocol):
     def stdin(self) -> str | None: ...
 
 
-@dataclass(frozen=True)
-class TestSpec:
-    """A test as the fork server receives it: no expected values travel to the child."""
+class TestSpec(NamedTuple):
+    """A test as the fork server receives it: no expected values travel to the child.
 
-    __test__ = False
+    Named tuples rather than dataclasses throughout the fork server's modules: `dataclasses`
+    imports `inspect` and a dozen more modules, a megabyte that every run's fork would copy."""
+
     kind: str
     args: list[Any] | None = None
     assertion: str | None = None
@@ -55,18 +55,23 @@ class TestSpec:
     """Assertion tests: calls recorded in the candidate's run, replayed without it."""
 
 
+setattr(TestSpec, "__test__", False)  # not a pytest test class, whatever its name  # noqa: B010
+
+
 class OutputLimitExceeded(BaseException):
     """Raised by a captured stream in stdio tests when the program prints too much."""
 
 
-@dataclass
 class Prepared:
     """A compiled candidate; for function programs, its executed module namespace."""
 
-    code: CodeType
-    entry_point: str | None
-    namespace: dict[str, Any] = field(default_factory=dict)
-    candidate: Callable[..., Any] | None = None
+    __slots__ = ("candidate", "code", "entry_point", "namespace")
+
+    def __init__(self, code: CodeType, entry_point: str | None) -> None:
+        self.code = code
+        self.entry_point = entry_point
+        self.namespace: dict[str, Any] = {}
+        self.candidate: Callable[..., Any] | None = None
 
 
 def register_source(filename: str, source: str) -> None:

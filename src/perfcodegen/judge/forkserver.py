@@ -31,7 +31,6 @@ from __future__ import annotations
 # Pre-imported so run processes do not pay for them (candidates use them often).
 import bisect  # noqa: F401
 import collections  # noqa: F401
-import dataclasses
 import functools  # noqa: F401
 import gc
 import heapq  # noqa: F401
@@ -158,7 +157,7 @@ class ForkServer:
                 p: batches[p].run(index, cpu_s, wall_s)
                 if p in batches and test.kind != "assert"
                 else self._run(
-                    dataclasses.replace(job.task(p, test, False), cpu_time_s=cpu_s, wall_time_s=wall_s)
+                    job.task(p, test, False)._replace(cpu_time_s=cpu_s, wall_time_s=wall_s)
                 )
                 for p in active
             }
@@ -318,26 +317,26 @@ class _Job:
         self, isolation: sandbox.ServerIsolation, program: int, live: set[int]
     ) -> runwatch.CheckBatch:
         """Check runs of `program` sharing one process (verdict-only jobs, see `runwatch`)."""
-        base = dataclasses.replace(self._base, code=self.codes[program])
+        base = self._base._replace(code=self.codes[program])
         return runwatch.CheckBatch(isolation, base, self.tests, live)
 
     def null_task(self, test: TestSpec, timed: bool = False) -> runproc.RunTask:
         """The null program on `test` (same arguments or stdin; assertions are not run)."""
         null_test = TestSpec("call", []) if test.kind == "assert" else test
-        task = dataclasses.replace(self._base, code=self.null_code, test=null_test)
-        return dataclasses.replace(task, null=task) if timed else task
+        task = self._base._replace(code=self.null_code, test=null_test)
+        return task._replace(null=task) if timed else task
 
     def replay_task(self, test: TestSpec, calls: list[Any]) -> runproc.RunTask:
         """The assertion of `test` run on recorded calls, in a process that runs only the null
         program and the problem's setup (see `assertions`)."""
         replayed = TestSpec("assert", assertion=test.assertion, replay=calls)
-        return dataclasses.replace(self._base, code=self.null_code, test=replayed)
+        return self._base._replace(code=self.null_code, test=replayed)
 
     def task(self, program: int, test: TestSpec, timed: bool = True) -> runproc.RunTask:
         """A run of `program` on `test`; timed runs first run the null program untimed (the
         prelude that keeps page faults out of the measurement, see `runproc`)."""
-        task = dataclasses.replace(self._base, code=self.codes[program], test=test)
-        return dataclasses.replace(task, null=self.null_task(test)) if timed else task
+        task = self._base._replace(code=self.codes[program], test=test)
+        return task._replace(null=self.null_task(test)) if timed else task
 
 
 def serve(argv: list[str]) -> None:

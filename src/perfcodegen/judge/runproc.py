@@ -17,14 +17,12 @@ Imported by the lean fork server: standard library only.
 
 from __future__ import annotations
 
-import dataclasses
 import marshal
 import os
 import struct
 import time
-from dataclasses import dataclass
 from types import CodeType
-from typing import Any
+from typing import Any, NamedTuple
 
 from perfcodegen.judge import sandbox, wire
 from perfcodegen.judge.child import TestLike, describe_error, make_runner, prepare_code
@@ -36,8 +34,7 @@ Every figure is read by the server itself (`forkserver._measure`)."""
 SANDBOX_EXIT = 70
 
 
-@dataclass(frozen=True)
-class RunTask:
+class RunTask(NamedTuple):
     code: CodeType
     """The program (or the fork server's null program, which measures the baseline)."""
     entry_point: str | None
@@ -193,7 +190,7 @@ def batch_main(
                 request += chunk
             index = int.from_bytes(request, "little")
             test = tests[index]
-            wire.write_bytes_frame(fd, observe(dataclasses.replace(base, test=test)))
+            wire.write_bytes_frame(fd, observe(base._replace(test=test)))
     except BaseException:
         code = 1
     finally:
