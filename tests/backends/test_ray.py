@@ -62,6 +62,9 @@ async def test_ray_verdicts_and_timed_results_equal_the_local_backends(ray_clust
     pinned = [cpu for cpu in await backend.worker_cpus() if cpu is not None]
     assert len(pinned) == len(set(pinned))  # no two actors on one core
     on_ray = await _judge_all(backend, jobs)
+    checks = sum(job.mode is MeasureMode.CHECK for job in jobs)
+    assert backend.stats.calls < len(jobs)  # verdict-only jobs shared calls ...
+    assert backend.stats.calls >= len(jobs) - checks + 1  # ... timed ones went one per call
     on_local = await _judge_all(LocalBackend(2), jobs)
     assert set(on_ray) == set(on_local) == {j.job_id for j in jobs}
     for job_id in on_local:
