@@ -122,13 +122,16 @@ async def local_vs_ray(jobs: list[JudgeJob], workers: int, rounds: int) -> dict[
     await judge(local, jobs[:2])
     best = {"local": float("inf"), "ray": float("inf")}
     cpu = {"local": float("inf"), "ray": float("inf")}
+    paired: list[float] = []  # per round: Ray's throughput over local's, measured back to back
     failures = 0
     for _ in range(rounds):
+        elapsed = {}
         for name, backend in (("local", local), ("ray", ray)):
-            elapsed, used, failed = await judge_cpu(backend, jobs)
-            best[name] = min(best[name], elapsed)
+            elapsed[name], used, failed = await judge_cpu(backend, jobs)
+            best[name] = min(best[name], elapsed[name])
             cpu[name] = min(cpu[name], used)
             failures += failed
+        paired.append(elapsed["local"] / elapsed["ray"])
     await local.aclose()
     await ray.aclose()
     return {
@@ -139,6 +142,9 @@ async def local_vs_ray(jobs: list[JudgeJob], workers: int, rounds: int) -> dict[
         "local_cpu_ms": 1000 * cpu["local"] / executions,
         "ray_cpu_ms": 1000 * cpu["ray"] / executions,
         "failures": failures,
+        "paired_median": statistics.median(paired),
+        "paired_low": min(paired),
+        "paired_high": max(paired),
     }
 
 
@@ -242,7 +248,7 @@ def main() -> None:
     parser.add_argument("--problems", type=int, default=24, help="problems per sample")
     parser.add_argument("--submissions", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--data", type=Path, default=None)
     args = parser.parse_args()
     problems = workload()
@@ -270,6 +276,9 @@ def main() -> None:
               f"{ray['ray_cpu_ms']:.2f} ms ({100 * (ray['ray_cpu_ms'] / ray['local_cpu_ms'] - 1):.1f}"
               f"% more); Ray start-up {ray['ray_start_s']:.1f} s (not counted); "
               f"failures {ray['failures']:.0f}; load average {os.getloadavg()[0]:.1f}")
+        print(f"      Ray's throughput over local's, round by round: median "
+              f"{ray['paired_median']:.3f} (range {ray['paired_low']:.3f}-"
+              f"{ray['paired_high']:.3f}); target above 0.85")
 
     served = asyncio.run(serve_vs_direct(args.submissions, args.workers, args.concurrency))
     print(f"\n2. perfcodegen serve, {served['count']:.0f} submissions, {args.concurrency} in "

@@ -61,6 +61,7 @@ async def test_ray_verdicts_and_timed_results_equal_the_local_backends(ray_clust
     backend = RayBackend(ray_cluster, workers=2)
     pinned = [cpu for cpu in await backend.worker_cpus() if cpu is not None]
     assert len(pinned) == len(set(pinned))  # no two actors on one core
+    assert await backend.worker_niceness() == [0, 0]  # runs compete at normal priority
     on_ray = await _judge_all(backend, jobs)
     checks = sum(job.mode is MeasureMode.CHECK for job in jobs)
     assert backend.stats.calls < len(jobs)  # verdict-only jobs shared calls ...

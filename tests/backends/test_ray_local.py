@@ -23,11 +23,13 @@ from support.judge_service import corpus
 async def main():
     backend = RayBackend(None, init_options={"num_cpus": 2, "_node_ip_address": "127.0.0.1"})
     workers = backend.workers
+    niceness = await backend.worker_niceness()
     cases = corpus()
     results = await asyncio.gather(*(backend.submit(job) for job, _ in cases))
     await backend.aclose()
     print(json.dumps({
         "workers": workers,
+        "niceness": niceness,
         "right": [r.result.verdict is v for r, (_, v) in zip(results, cases)],
         "still_up": ray.is_initialized(),
     }))
@@ -49,5 +51,6 @@ def test_without_an_address_the_backend_starts_and_stops_its_own_ray() -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["workers"] == 2
+    assert report["niceness"] == [0, 0]  # not Ray's default 15, root or not
     assert all(report["right"]) and len(report["right"]) == 8
     assert report["still_up"] is False
