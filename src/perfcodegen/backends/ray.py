@@ -30,6 +30,10 @@ from perfcodegen.judge.model import JudgeJob, JudgeResult, MeasureMode
 
 log = logging.getLogger(__name__)
 
+SHARES_PER_SLOT = 4
+"""A call takes at most 1/`SHARES_PER_SLOT` of an even share of the waiting jobs per call
+slot: one slow job then holds few others behind it, while the other actors go on."""
+
 CHECK_BATCH = 8
 """The most verdict-only jobs one actor call carries. A Ray call costs about as much CPU, in
 the driver, the actor and the raylet, as checking a small job; one job per call cost 15% of
@@ -140,7 +144,10 @@ class RayBackend:
     backend started is shut down by `aclose`. `workers=None`: one actor per CPU of the
     cluster. A job is sent again at most `max_retries` times when its actor dies.
     `calls_in_flight`: calls handed to one actor at a time; it runs them one after another
-    (never two at once), and the next one is already there when a result travels back.
+    (never two at once). One by default: a second call queued on an actor cannot move to
+    another one when the call before it holds a slow job (MBPP+-sized checks: 0.89 of the
+    local backend's throughput with two, 0.92 with one; HumanEval's: 0.95 either way, since
+    verdict-only jobs share calls and the round trip between calls is spread over them).
     """
 
     def __init__(
@@ -150,7 +157,7 @@ class RayBackend:
         workers: int | None = None,
         isolation: str = "full",
         max_retries: int = 3,
-        calls_in_flight: int = 2,
+        calls_in_flight: int = 1,
         init_options: dict[str, Any] | None = None,
     ) -> None:
         self._ray = cast(Any, require("ray", "ray"))
@@ -243,7 +250,7 @@ class RayBackend:
             return []
         call = [self._waiting.popleft()]
         if call[0].job.mode is MeasureMode.CHECK:
-            slots = self.workers * self.calls_in_flight
+            slots = self.workers * self.calls_in_flight * SHARES_PER_SLOT
             share = min(CHECK_BATCH, -(-(len(self._waiting) + 1) // slots))
             while (
                 len(call) < share
