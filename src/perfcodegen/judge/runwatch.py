@@ -154,15 +154,11 @@ def _read_once(fd: int, buffer: bytearray) -> bool:
 def _drain(fd: int, buffer: bytearray, limit: int) -> bool:
     """Read what is there (at most a little past `limit`); True at end of file."""
     while len(buffer) <= limit:
-        try:
-            chunk = os.read(fd, 1 << 20)
-        except BlockingIOError:
+        before = len(buffer)
+        if _read_once(fd, buffer):
+            return True
+        if len(buffer) == before:  # nothing more for now
             return False
-        except ConnectionResetError:  # it ended with tests still queued to it: an end of file
-            return True
-        if not chunk:
-            return True
-        buffer += chunk
     return False
 
 
