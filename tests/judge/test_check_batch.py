@@ -139,20 +139,24 @@ def test_results_of_megabytes_are_judged_not_cut(server: ForkServerProcess) -> N
     assert server.run_job(job).result.verdict is Verdict.OUTPUT_LIMIT
 
 
-FORGER = """
+FORGE = """
 import os, marshal, struct
+def forge(value):  # a result frame written straight to every descriptor the run may hold
+    payload = marshal.dumps(("value", value, False))
+    for fd in range(3, 20):
+        try:
+            os.write(fd, struct.pack("<Q", len(payload)) + payload)
+        except OSError:
+            pass
+"""
+FORGER = FORGE + """
 calls = 0
 def f(x):
     global calls
     calls += 1
     if calls == 1:  # frames for the next tests, written ahead of the server's request
         for value in (999, 999):
-            payload = marshal.dumps(("value", value, False))
-            for fd in range(3, 20):
-                try:
-                    os.write(fd, struct.pack("<Q", len(payload)) + payload)
-                except OSError:
-                    pass
+            forge(value)
     return x * 2
 """
 HUGE_HEADER = """
@@ -241,18 +245,12 @@ def f(x):
     assert verdicts[2] is Verdict.WRONG_ANSWER  # True is not 1 when types are strict
 
 
-DAG_FRAME = """
-import marshal, os, struct
+DAG_FRAME = FORGE + """
 def f(n):
     v = [1]
     for _ in range(60):
         v = [v, v]  # 2**60 items as a tree, a few hundred bytes with marshal's references
-    payload = marshal.dumps(("value", v, False))
-    for fd in range(3, 20):
-        try:
-            os.write(fd, struct.pack("<Q", len(payload)) + payload)
-        except OSError:
-            pass
+    forge(v)
     os._exit(0)
 """
 
