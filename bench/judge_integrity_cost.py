@@ -26,6 +26,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from _bare_fork import bare_fork
+
 OLD_COMMIT = "e9e45a9115c87e25cb2382a9ead27df0aec8ef11"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -147,43 +149,10 @@ def fresh_process_seconds_per_run(workers: int, sample_tests: int, repeats: int)
     return per_run
 
 
-BARE_FORK = r"""
-import gc, os, sys, time
-from perfcodegen.judge import forkserver, runproc
-runproc.warm_up()
-gc.collect()
-gc.freeze()
-def once():
-    pid = os.fork()
-    if pid == 0:
-        os._exit(0)
-    os.waitpid(pid, 0)
-for _ in range(50):
-    once()
-best = []
-for _ in range(5):
-    start = time.perf_counter()
-    for _ in range(200):
-        once()
-    best.append((time.perf_counter() - start) / 200)
-print(min(best))
-"""
-
-
 def bare_fork_seconds() -> float:
     """A bare fork, exit and wait of a process holding what the fork server holds (its modules,
     warmed and frozen): the least any fresh-process run can cost here, before any sandbox."""
-    from perfcodegen.judge.client import lean_command
-
-    # The fork server's own start-up (a lean interpreter with the package's judge modules),
-    # then the loop above instead of serving.
-    python, _, bootstrap, root, _ = lean_command("unused")
-    script = bootstrap.split("module, function =")[0] + BARE_FORK
-    done = subprocess.run(
-        [python, "-c", script, root], capture_output=True, text=True, check=True,
-        stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-    return float(done.stdout.strip().splitlines()[-1])
+    return bare_fork(1000)["bare_wall_us"] / 1e6
 
 
 def main() -> None:

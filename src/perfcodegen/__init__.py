@@ -5,6 +5,7 @@
     summary = perfcodegen.evaluate("humaneval", "samples.jsonl")       # judge given programs
     summary = perfcodegen.run("humaneval", model="openai/gpt-4o", k=4)  # a method with a model
     perfcodegen.export(summary.run_dir)                                # samples.jsonl, ...
+    print(perfcodegen.report(summary.run_dir))                         # RunMetrics: pass@k, %Opt
 
 Heavier modules load on first use, so `import perfcodegen` stays quick.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from perfcodegen.errors import PerfCodegenError
-from perfcodegen.problems.model import Problem, TestCase, TestKind
+from perfcodegen.vocabulary import Problem, TestCase, TestKind
 
 __version__ = "0.1.0"
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from perfcodegen.judge import Judge, JudgeConfig, JudgeJob, JudgeResult, MeasureMode, Verdict
     from perfcodegen.llm.mock import MockModel
     from perfcodegen.pipeline import RunSummary
+    from perfcodegen.report.results import RunMetrics
 
 _LAZY = {
     "run": "perfcodegen.api",
@@ -33,6 +35,8 @@ _LAZY = {
     "aevaluate": "perfcodegen.api",
     "load": "perfcodegen.api",
     "export": ("perfcodegen.export", "export_run"),
+    "report": ("perfcodegen.report", ""),  # the package is callable (`perfcodegen.report`)
+    "RunMetrics": "perfcodegen.report.results",
     "RunConfig": "perfcodegen.config",
     "RuntimeOptions": "perfcodegen.config",
     "RunSummary": "perfcodegen.pipeline",
@@ -53,7 +57,8 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     module_name, attribute = target if isinstance(target, tuple) else (target, name)
-    return getattr(importlib.import_module(module_name), attribute)
+    module = importlib.import_module(module_name)
+    return getattr(module, attribute) if attribute else module
 
 
 __all__ = [
@@ -66,6 +71,7 @@ __all__ = [
     "PerfCodegenError",
     "Problem",
     "RunConfig",
+    "RunMetrics",
     "RunSummary",
     "RuntimeOptions",
     "TestCase",
@@ -77,5 +83,6 @@ __all__ = [
     "evaluate",
     "export",
     "load",
+    "report",
     "run",
 ]

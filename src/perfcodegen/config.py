@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from perfcodegen.vocabulary.measure import Measure
+
 TIME_LIMIT_FLOOR_S = 1.0
 TIME_LIMIT_FACTOR = 4.0
 """EvalPlus's defaults for per-test limits: max(floor, factor x the reference's time)."""
@@ -40,10 +42,10 @@ class Generation(BaseModel):
     """'provider/model', e.g. 'openai/gpt-4o' or 'replay/samples.jsonl'."""
     refine_model: str | None = None
     """Model for refinement turns when `model` can only serve samples (e.g. replay)."""
-    base_url: str | None = None
     k: int = 8
     """Samples per problem (Best@k for every k up to this)."""
-    temperature: float = 0.8
+    temperature: float | None = 0.8
+    """None for runs that draw no samples (`eval` judges given programs)."""
     top_p: float = 0.95
     max_tokens: int = 2048
     seed: int | None = None
@@ -64,6 +66,8 @@ class MethodSettings(BaseModel):
     program files in EvalPlus's layout (see `perfcodegen.solutions`)."""
     solutions_sha256: str | None = None
     """The content of `solutions` when the run started: a changed file is a new run."""
+    solutions_join: Literal["prompt", "signature"] = "prompt"
+    """How a `completion` row joins the prompt (`perfcodegen.solutions.JOINS`)."""
     protocol: str | None = None
     """A named reproduction protocol (perfcodegen.protocols); reports score with its definitions."""
     feedback_tests: Literal["all", "public"] = "all"
@@ -87,16 +91,22 @@ class Measurement(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    measure: Literal["paired", "wall", "instructions", "none"] = "paired"
-    """How final figures are taken; 'none': verdicts only, nothing is timed."""
+    measure: Measure = Measure.PAIRED
+    """How final figures are taken (with their unit, `Measure.unit`); 'none': verdicts only,
+    nothing is timed."""
     repeats: int = 12
+    """Timed rounds per test with `rounds="fixed"` (the papers' E)."""
+    rounds: Literal["adaptive", "fixed"] = "adaptive"
+    """'adaptive': paired rounds in batches until each %Opt decision is made or a budget is
+    spent (`perfcodegen.measuring.Rounds`); 'fixed': `repeats` rounds (paper protocols)."""
     memory: bool = False
     max_references: int | None = 10
     """At most this many reference (human) solutions are timed per problem (None: all)."""
-    timing_tests: Literal["given", "all", "stress", "both"] = "given"
-    """Tests that costliest-test feedback and final timing use (correctness always uses every
-    test): 'given' = the benchmark's own tests, without EvalPlus's generated 'plus' inputs;
-    'all' = with them; 'stress' = generated inputs at size levels (problems/stress.py);
+    timing_tests: Literal["given", "all", "stress", "both"] = "stress"
+    """Tests that costliest-test feedback and final timing use (correctness always uses the
+    benchmark's own tests): 'given' = the benchmark's own tests, without EvalPlus's generated
+    'plus' inputs; 'all' = with them; 'stress' = generated inputs at size levels
+    (problems/stress.py; a problem without a generator is timed on its given tests);
     'both' = given and stress."""
     details: bool = False
     """Judge every test of every candidate (per-test details); by default a candidate stops at
@@ -183,7 +193,7 @@ def config_from_saved(saved: dict[str, Any]) -> RunConfig:
     """The RunConfig of a config.json, nested or in the flat layout of earlier versions; the
     informational keys beside it (versions, template hashes) are left out."""
     known = SETTING_NAMES | SECTIONS.keys()
-    return RunConfig.model_validate({k: v for k, v in saved.items() if k in known})
+    return RunConfig.model_validate(flat_config({k: v for k, v in saved.items() if k in known}))
 
 
 def flat_config(data: dict[str, Any]) -> dict[str, Any]:
@@ -196,6 +206,8 @@ def flat_config(data: dict[str, Any]) -> dict[str, Any]:
                 flat["method" if (key, inner) == ("method", "name") else inner] = item
         else:
             flat[key] = value
+    if "repeats" in flat:  # written before `rounds` existed: timed with fixed rounds
+        flat.setdefault("rounds", "fixed")
     return flat
 
 
@@ -218,5 +230,8 @@ class RuntimeOptions(BaseModel):
     benchmarks' own programs (`reference_cache_path`, `store.shared`)."""
     cache_path: Path | None = None
     reference_cache_path: Path | None = None
+    base_url: str | None = None
+    """The model's endpoint (OpenAI-compatible servers; default: OPENAI_BASE_URL). Where a
+    model is served does not change what it answers, so a run may resume from another."""
     api_key: str | None = None
     show_progress: bool = True

@@ -32,10 +32,11 @@ from perfcodegen.metrics.effk import (
 )
 from perfcodegen.metrics.growth import GrowthFit, fit_growth
 from perfcodegen.metrics.records import SAMPLE_PHASE
-from perfcodegen.problems.model import Problem, TestCase
-from perfcodegen.problems.stress import STRESS_OUTPUT_BYTES, stress_level, stress_size
+from perfcodegen.problems.stress import STRESS_OUTPUT_BYTES
 from perfcodegen.store import RunStore
 from perfcodegen.store.records import CandidateRecord
+from perfcodegen.vocabulary import Problem, TestCase
+from perfcodegen.vocabulary.stress import stress_level, stress_size
 
 ENAMEL_REPEATS = 6
 """ENAMEL's repeats per case on the levels that count."""

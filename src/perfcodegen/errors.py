@@ -48,3 +48,21 @@ class Interrupted(PerfCodegenError):
     """The user pressed Ctrl-C; the message says what was kept and how to resume."""
 
     exit_code = 130
+
+
+class SettingError(PerfCodegenError):
+    """A setting's value is not allowed: names the setting as the caller spells it (the
+    keyword of `perfcodegen.evaluate`, `--measure` on the command line)."""
+
+    def __init__(self, setting: str, reason: str) -> None:
+        self.setting, self.reason = setting, reason
+        super().__init__(f"{setting}: {reason}")
+
+    @classmethod
+    def first_of(cls, errors: list[dict[str, object]]) -> SettingError:
+        """The first error of a pydantic `ValidationError.errors()`, named by its flat
+        setting name (the last part of its location: 'measure', not 'measurement.measure')."""
+        first = errors[0]
+        location = [str(part) for part in first.get("loc", ()) or ()]  # type: ignore[attr-defined]
+        names = [part for part in location if not part.isdigit()]
+        return cls(names[-1] if names else "setting", str(first.get("msg", "invalid value")))

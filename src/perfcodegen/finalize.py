@@ -12,9 +12,11 @@ from collections.abc import Callable
 
 from perfcodegen.judge.model import MeasureMode, ProgramResult
 from perfcodegen.measuring import (
-    NOT_MEASURED,
     Measured,
+    Rounds,
     check_time_limits,
+    correctness_tests,
+    interval_fields,
     measure_programs,
     timing_tests,
 )
@@ -22,17 +24,22 @@ from perfcodegen.methods.registry import get_method_info
 from perfcodegen.methods.session import ProblemSession
 from perfcodegen.metrics.bestk import View, final_program
 from perfcodegen.metrics.records import CandidateOutcome, ProblemOutcome
+from perfcodegen.problems.registry import traits_of
 
 
 async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
     problem, config = session.problem, session.config
     all_tests = problem.tests
+    # Verdicts on the benchmark's own tests only: stress tests borrowed for timing never
+    # change pass@k (ENAMEL's own stress levels are its tests).
+    always_stress = traits_of(config.selection.benchmark).always_stress
+    verdict_tests = correctness_tests(all_tests, always_stress)
 
     # 1. The references that pass every test; the first one sets the time limits (EvalPlus).
     references: list[str] = []
     limits: list[float] | None = None
     for source in problem.references[: config.measurement.max_references]:
-        checked = (await session.run_job([source], all_tests, MeasureMode.CHECK)).result
+        checked = (await session.run_job([source], verdict_tests, MeasureMode.CHECK)).result
         if checked.ok:
             references.append(source)
             if limits is None:
@@ -41,12 +48,12 @@ async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
                 )
     input_ok: bool | None = None
     if problem.input_program is not None:
-        input_ok = (await session.run_job([problem.input_program], all_tests, MeasureMode.CHECK)).result.ok
+        input_ok = (await session.run_job([problem.input_program], verdict_tests, MeasureMode.CHECK)).result.ok
 
     # 2. Final correctness on all tests (the private ones included).
     for candidate in session.candidates:
         result = await session.check(
-            candidate, all_tests, stop_at_first_failure=not config.measurement.details, time_limits_s=limits
+            candidate, verdict_tests, stop_at_first_failure=not config.measurement.details, time_limits_s=limits
         )
         record = candidate.record
         record.verdict, record.passed, record.total = result.verdict, result.passed, result.total
@@ -58,10 +65,13 @@ async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
     inputs = [problem.input_program] if input_ok and problem.input_program else []
     programs = [*references, *inputs, *(c.code for c in correct if c.code)]
     timing = timing_tests(all_tests, config.measurement.timing_tests)
-    timed = await measure_programs(session.run_job, programs, timing, config.measurement.measure, config.measurement.memory)
-
-    def cost(source: str | None) -> Measured:
-        return timed.get(source or "", NOT_MEASURED)
+    fixed = config.measurement.rounds == "fixed" or config.method.protocol is not None
+    timed = await measure_programs(
+        session.run_job, programs, timing, config.measurement.measure, config.measurement.memory,
+        references=references,
+        rounds=Rounds.fixed(config.measurement.repeats) if fixed else Rounds(),
+    )  # fmt: skip
+    cost = timed.get
 
     ref_costs = [(cost(s).cost, s) for s in references if cost(s).cost is not None]
     fastest_ref = min(ref_costs, key=lambda pair: pair[0] or 0.0)[1] if ref_costs else None
@@ -80,7 +90,10 @@ async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
         spectrum_source=spectrum_source,
         measure=config.measurement.measure,
         timing_tests=config.measurement.timing_tests,
-        timing_test_count=len(timing),
+        timing_test_count=len(timed.tests) if timed.tests else len(timing),
+        timed_level=timed.level,
+        resolution_s=timed.resolution_s,
+        timing_cpu_s=timed.cpu_s if timed.programs else None,
         candidates=[
             CandidateOutcome(
                 candidate_id=c.id,
@@ -94,6 +107,7 @@ async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
                 time_s=cost(c.code).cost if c.record.correct else None,
                 per_test_s=cost(c.code).per_test if c.record.correct else None,
                 memory_kb=cost(c.code).memory_kb if c.record.correct else None,
+                **(interval_fields(cost(c.code)) if c.record.correct else {}),
             )
             for c in session.candidates
         ],
@@ -115,7 +129,8 @@ def _spectrum(
     solutions themselves (loader flag ``spectrum_references``), else the dataset's figures.
     A few reference programs (e.g. `fastest_code`) are not a spectrum and never replace it."""
     problem = session.problem
-    if session.config.selection.benchmark != "ecco" or session.config.selection.paradigm != "nl2code":
+    selection = session.config.selection
+    if traits_of(selection.benchmark).spectrum_paradigm != selection.paradigm:
         return None, None, None
     measured = [cost(s) for s in references]
     times = [t.cost for t in measured if t.cost is not None]

@@ -21,10 +21,10 @@ from perfcodegen.methods.judging import JudgeService
 from perfcodegen.methods.prompts import template_digests
 from perfcodegen.methods.registry import build_method, get_method_info
 from perfcodegen.methods.session import ProblemSession
-from perfcodegen.problems.model import Problem
-from perfcodegen.problems.registry import LoadOptions, load_benchmark
+from perfcodegen.problems.registry import LoadOptions, load_benchmark, traits_of
 from perfcodegen.store import ProblemRecord, RunStore
 from perfcodegen.store.shared import SharedResults
+from perfcodegen.vocabulary import Problem
 
 ProgressHook = Callable[[str, str], None]
 """Called with (event, problem_id): 'start', 'done', 'skipped', 'error'."""
@@ -52,7 +52,7 @@ def load_problems(config: ProblemSelection) -> list[Problem]:
     options = LoadOptions(
         split=config.split,
         data=Path(config.data) if config.data else None,
-        variant=config.variant or _default_variant(config),
+        variant=config.variant or traits_of(config.benchmark).default_variant(config.paradigm),
         limit=None if config.problems else config.limit,
         difficulty=config.difficulty,
         extra=dict(config.load_options),
@@ -74,13 +74,6 @@ def select(problems: list[Problem], config: ProblemSelection) -> list[Problem]:
             )
         problems = chosen[: config.limit] if config.limit else chosen
     return problems
-
-
-def _default_variant(config: ProblemSelection) -> str | None:
-    """ECCO keeps each paradigm in its own subset: 'edit' pairs or 'generate' problems."""
-    if config.benchmark == "ecco":
-        return "edit" if config.paradigm == "edit" else "generate"
-    return None
 
 
 async def run_method(

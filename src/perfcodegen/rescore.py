@@ -1,7 +1,8 @@
 """Re-scoring a run from its store, running nothing (like SWE-bench's report regeneration).
 
 Every judge job of a run is stored under its content address, so the end of each problem
-(`finalize`) can be computed again from the stored candidates and judge results alone: after
+(`finalize`) can be computed again from the stored candidates and judge results alone, on the
+run's own plan (its problems with their stress tests, its judge configuration): after
 a change to how outcomes are summarised, or to check that a run's outcomes follow from its
 raw results. A job that is not in the store is an error, never a new execution.
 """
@@ -10,28 +11,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from perfcodegen.config import RunConfig, config_from_saved
+from perfcodegen.config import RuntimeOptions, config_from_saved
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.finalize import finalize_problem
-from perfcodegen.judge import CompareOptions, Judge, JudgeConfig
+from perfcodegen.judge import Judge, JudgeConfig
 from perfcodegen.judge.model import JudgeJob, JudgeResult
 from perfcodegen.llm.mock import MockModel
 from perfcodegen.methods.session import Candidate, Conversation, ProblemSession, job_key
-from perfcodegen.pipeline import select_problems
+from perfcodegen.plan import plan_run
 from perfcodegen.store import ProblemRecord, RunStore
 
 
 class StoredResults:
     """A judge that only answers from a run's store."""
 
-    def __init__(self, store: RunStore, config: RunConfig) -> None:
+    def __init__(self, store: RunStore, judge_config: JudgeConfig) -> None:
         self._store = store
-        factory = Judge(
-            JudgeConfig(
-                repeats=config.measurement.repeats, compare=CompareOptions(strict_types=config.measurement.strict_types)
-            )
-        )
-        self.make_job = factory.make_job  # the run's own job factory: the same content keys
+        # The run's own job factory and judge configuration: the same content keys.
+        self.make_job = Judge(judge_config).make_job
 
     async def run(self, job: JudgeJob) -> JudgeResult:
         stored = self._store.get_judge(job_key(job))
@@ -50,8 +47,9 @@ async def rescore(run_dir: Path) -> int:
         if not saved:
             raise PerfCodegenError(f"{run_dir} is not a perfcodegen run (no config.json)")
         config = config_from_saved(saved)
-        problems = {p.id: p for p in select_problems(config.selection)}
-        judge = StoredResults(store, config)
+        plan = plan_run(config, RuntimeOptions(out=Path(run_dir)), stored=True)
+        problems = {p.id: p for p in plan.problems}
+        judge = StoredResults(store, plan.judge_config)
         done = 0
         for record in store.problems():
             if record.status != "done" or record.problem_id not in problems:

@@ -4,7 +4,10 @@ folder of program files.
 - `reference`: each problem's first reference solution.
 - a JSONL file of human-eval / EvalPlus rows: `{"task_id", "solution"}` (a whole program) or
   `{"task_id", "completion"}` (a body appended to the problem's prompt, exactly as human-eval
-  and EvalPlus do); several rows of one task are its samples, in file order.
+  and EvalPlus do); several rows of one task are its samples, in file order. Some models'
+  completions restart the prompt's docstring (Mistral's HumanEval samples): appended to the
+  whole prompt they are not Python. `restarts_docstring` finds them, and the join
+  `signature` (`perfcodegen eval --join signature`) puts them after the prompt's signature.
 - a folder in EvalPlus's layout: `<dir>/<task_id with / as _>/<n>.py`, samples in order of n.
 
 Task ids match any spelling of a problem's id ('HumanEval/0', 'humaneval/HumanEval/0').
@@ -20,9 +23,30 @@ from pathlib import Path
 from perfcodegen.errors import DataError
 from perfcodegen.llm.replay import same_benchmark_family, task_keys
 from perfcodegen.problems._io import read_jsonl
-from perfcodegen.problems.model import Problem
+from perfcodegen.vocabulary import Problem
 
 REFERENCE = "reference"
+JOINS = ("prompt", "signature")
+"""How a completion joins the prompt: after the whole prompt (human-eval, EvalPlus), or, for a
+completion that restarts the prompt's docstring, after the signature before that docstring."""
+DOCSTRING_QUOTES = ('"""', "'''")
+
+
+def restarts_docstring(prompt: str, completion: str) -> bool:
+    """Whether `completion` opens the docstring that `prompt` already ends with: it continues
+    the signature, so the whole prompt followed by it is not valid Python."""
+    quote = completion[:3]
+    return quote in DOCSTRING_QUOTES and quote in prompt and prompt.rstrip().endswith(quote)
+
+
+def join_completion(prompt: str, completion: str, join: str = "prompt") -> str:
+    """The program of a human-eval `completion`: the prompt followed by it; with the join
+    'signature', a completion that restarts the prompt's docstring replaces that docstring."""
+    if join == "signature" and restarts_docstring(prompt, completion):
+        quote = completion[:3]
+        closing = prompt.rstrip().rindex(quote)
+        return prompt[: prompt.rindex(quote, 0, closing)] + completion
+    return prompt + completion
 
 
 @dataclass(frozen=True)
@@ -31,8 +55,8 @@ class GivenProgram:
     is_body: bool
     """A human-eval `completion`: the program is the problem's prompt followed by it."""
 
-    def program(self, problem: Problem) -> str:
-        return problem.prompt + self.text if self.is_body else self.text
+    def program(self, problem: Problem, join: str = "prompt") -> str:
+        return join_completion(problem.prompt, self.text, join) if self.is_body else self.text
 
 
 @dataclass
@@ -44,24 +68,40 @@ class SolutionSet:
     digest: str | None = None
     """sha256 of the source's content (None for references): part of the run's config, so a
     changed file is never mixed into an earlier run's results."""
+    join: str = "prompt"
+    """How completions join the prompt (`JOINS`)."""
     _index: dict[str, list[str]] | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, source: str) -> SolutionSet:
+    def load(cls, source: str, join: str = "prompt") -> SolutionSet:
+        if join not in JOINS:
+            raise DataError(f"--join: choose one of {', '.join(JOINS)} (got {join!r})")
         if source == REFERENCE:
             return cls(source)
         path = Path(source)
         if path.is_dir():
-            return _load_folder(path)
-        if not path.is_file():
+            loaded = _load_folder(path)
+        elif not path.is_file():
             raise DataError(f"--solutions: no such file or folder: {source}")
-        return _load_jsonl(path)
+        else:
+            loaded = _load_jsonl(path)
+        loaded.join = join
+        return loaded
 
     def programs_for(self, problem: Problem) -> list[str]:
         if self.source == REFERENCE:
             return problem.references[:1]
+        return [given.program(problem, self.join) for given in self.given_for(problem)]
+
+    def given_for(self, problem: Problem) -> list[GivenProgram]:
+        """The rows of `problem`, as the source holds them (file order)."""
         task = self._task_of(problem)
-        return [given.program(problem) for given in self.by_task.get(task, [])] if task else []
+        return self.by_task.get(task, []) if task else []
+
+    def docstring_restarts(self, problems: list[Problem]) -> tuple[int, int]:
+        """(completions that restart their prompt's docstring, completions) over `problems`."""
+        rows = [(p, g) for p in problems for g in self.given_for(p) if g.is_body]
+        return sum(restarts_docstring(p.prompt, g.text) for p, g in rows), len(rows)
 
     def unknown_tasks(self, problems: list[Problem]) -> list[str]:
         """Task ids in the source that match none of `problems` (the whole benchmark)."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from perfcodegen.errors import PerfCodegenError
-from perfcodegen.finetune.adapters import parse_adapted_model
+from perfcodegen.llm.adapters import parse_adapted_model
 
 
 def adapter_folder(path: Path, *, rank: int = 8, tokenizer: bool = False) -> Path:

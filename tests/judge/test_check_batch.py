@@ -237,7 +237,9 @@ def f(x):
     return [[1, "a", 2.5], float("nan"), True, {"b": 2, "a": 1}, -0.0][x]
 """
     result = server.run_job(_job(program, tests, stop_at_first_failure=False)).result
-    assert [t.verdict for t in result.tests] == [Verdict.PASSED] * 5
+    verdicts = [t.verdict for t in result.tests]
+    # NaN takes the comparison, not the byte path; `==` (the benchmarks') says nan != nan
+    assert verdicts == [Verdict.PASSED, Verdict.WRONG_ANSWER] + [Verdict.PASSED] * 3
     strict = _job(program, tests, stop_at_first_failure=False).model_copy(
         update={"compare": CompareOptions(strict_types=True)}
     )

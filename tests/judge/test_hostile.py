@@ -65,10 +65,13 @@ def _children(pid: int | None) -> list[int]:
 
 
 def _server_children(server: ForkServerProcess) -> list[int]:
-    """Processes under the inner server (PID 1 of the sandbox, the outer server's only child)."""
+    """Processes under the zygote (the inner server's only child; the inner server is PID 1
+    of the sandbox and the outer server's only child)."""
     inner = _children(server.server_pid)
     assert len(inner) == 1, "the outer server should have exactly one child, the inner server"
-    return _children(inner[0])
+    zygote = _children(inner[0])
+    assert len(zygote) == 1, "the inner server should have exactly one child, the zygote"
+    return _children(zygote[0])
 
 
 def _judge(

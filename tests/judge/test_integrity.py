@@ -144,7 +144,12 @@ def test_malformed_and_oversized_frames_do_not_kill_the_server(run_job: RunJob) 
 
 
 def test_a_frame_flood_is_an_output_limit(run_job: RunJob) -> None:
-    program = "import os\ndef f(n):\n    while True:\n        os.write(3, b'\\x00' * 65536)\n"
+    program = (
+        "import os, struct\ndef f(n):\n    for fd in range(3, 64):\n        try:\n"
+        "            os.write(fd, struct.pack('<Q', 1 << 40))\n            break\n"
+        "        except OSError:\n            pass\n"
+        "    while True:\n        os.write(fd, b'\\x00' * 65536)\n"
+    )
     limits = Limits(wall_time_s=10.0, cpu_time_s=10.0, memory_mb=512, output_bytes=100_000)
     result = run_job(program, TESTS, limits=limits)
     assert result.result.verdict in (Verdict.OUTPUT_LIMIT, Verdict.RUNTIME_ERROR)

@@ -75,6 +75,10 @@ def test_execute_job_runs_with_a_private_server() -> None:
 
 
 def _humaneval_problems() -> list[Problem]:
+    import ast
+
+    from perfcodegen.problems.humaneval_split import prompt_helpers
+
     root = shared_data_dir()
     data = root / "humaneval" / "HumanEval.jsonl.gz" if root else None
     if data is None or not data.exists():
@@ -93,7 +97,12 @@ def _humaneval_problems() -> list[Problem]:
                 entry_point=row["entry_point"],
                 references=[row["prompt"] + row["canonical_solution"]],
                 tests=[TestCase.assert_("check(candidate)")],
-                test_setup=row["test"],
+                # the replay runs no program code: the prompt's helpers that `check` calls
+                # (HumanEval/32's poly) come with the setup, as the HumanEval loader puts them
+                test_setup="\n\n".join([row["test"], *prompt_helpers(
+                    row["prompt"], row["entry_point"],
+                    {n.id for n in ast.walk(ast.parse(row["test"])) if isinstance(n, ast.Name)},
+                )]),
             )
         )
     return problems

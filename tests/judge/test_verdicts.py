@@ -79,25 +79,28 @@ def _verdicts(run_job: RunJob, values: list[str], tests: list[TestCase], **kw: o
     ]
 
 
-def test_default_equality_is_python_equality_with_float_tolerance(run_job: RunJob) -> None:
+def test_default_equality_is_python_equality_and_tolerance_is_the_tests(run_job: RunJob) -> None:
     """As HumanEval's check(), MBPP's asserts and EvalPlus compare: 0 == False (GPT-4's
-    HumanEval/147 returns 0 where the reference returns False), a tuple is not a list."""
+    HumanEval/147 returns 0 where the reference returns False), a tuple is not a list, and a
+    float is exact unless the test carries a tolerance (EvalPlus's atol)."""
     tests = [
         TestCase.call([], False, name="int vs bool"),
-        TestCase.call([], 0.30000001, name="float"),
+        TestCase.call([], 0.3, name="exact float"),
+        TestCase.call([], 0.3, atol=1e-6, name="float with the test's tolerance"),
         TestCase.call([], (1, 2), name="tuple vs list"),
         TestCase.call([], 10**20 + 1, name="float for a big int"),
     ]
-    values = ["0", "0.1 + 0.2", "[1, 2]", "1e20"]
+    values = ["0", "0.1 + 0.2", "0.1 + 0.2", "[1, 2]", "1e20"]
     assert _verdicts(run_job, values, tests) == [
-        Verdict.PASSED, Verdict.PASSED, Verdict.WRONG_ANSWER, Verdict.WRONG_ANSWER
+        Verdict.PASSED, Verdict.WRONG_ANSWER, Verdict.PASSED, Verdict.WRONG_ANSWER,
+        Verdict.WRONG_ANSWER,
     ]
 
 
 def test_strict_types_tell_bool_from_int(run_job: RunJob) -> None:
     tests = [
         TestCase.call([], 1, name="bool vs int"),
-        TestCase.call([], 0.30000001, name="float"),
+        TestCase.call([], 0.30000001, atol=1e-6, name="float"),
         TestCase.call([], (1, 2), name="tuple vs list"),
     ]
     strict = CompareOptions(strict_types=True)

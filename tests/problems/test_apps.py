@@ -101,11 +101,15 @@ def test_mapcoder_rows_call_arguments() -> None:
     assert list(problems) == ["train/4335", "train/1613", "train/1604"]
     anagrams = problems["train/4335"]
     assert anagrams.entry_point == "anagrams" and anagrams.references == []
-    assert anagrams.tests[2].args == ["racer", ["crazer", "carer", "racar", "caers", "racer"]]
-    assert anagrams.tests[2].expected == ["carer", "racer"]
-    # The sample is public; the whole test_list stays private, as MapCoder evaluates it.
-    assert [t.public for t in anagrams.tests] == [True, False, False, False]
+    # test_list only, as APPS's harness and MapCoder run it; its first tests are public.
+    assert anagrams.tests[1].args == ["racer", ["crazer", "carer", "racar", "caers", "racer"]]
+    assert anagrams.tests[1].expected == ["carer", "racer"]
+    assert [t.public for t in anagrams.tests] == [True, True, False]
     assert anagrams.metadata.extra["duplicate_rows"] == 1
+    # On request, the sample is added as a public test; test_list then stays private in full.
+    asked = _load(MAPCODER, extra={"sample_io": "yes"})["train/4335"]
+    assert asked.tests[1:] == [t.model_copy(update={"public": False}) for t in anagrams.tests]
+    assert [t.public for t in asked.tests] == [True, False, False, False]
     markers = problems["train/1613"].tests[0]
     assert markers.args == ["apples, pears # and bananas\ngrapes\nbananas !apples", ["#", "!"]]
     assert markers.expected == "apples, pears\ngrapes\nbananas"
@@ -118,7 +122,6 @@ def test_mapcoder_public_rule_without_samples_and_stdio() -> None:
     assert grid.is_stdio
     assert [(t.stdin, t.expected_stdout, t.public) for t in grid.tests] == [
         ("1 1\n.\n", "1\n", True),
-        ("1 1\n.\n", "1\n", False),
         ("2 2\n..\n..\n", "2\n", False),
     ]
 
@@ -210,4 +213,8 @@ def test_shared_selected150() -> None:
     assert sum(by_difficulty.values()) == 128
     zonk = next(p for p in problems if p.native_id == "train/3554")
     assert zonk.entry_point == "get_score"
-    assert zonk.tests[0].args == [[1, 2, 3]] and zonk.tests[0].expected == 100
+    assert zonk.tests[0].args == [[1]] and zonk.tests[0].expected == 100  # test_list's first
+    assert all(t.stdout_rule == "apps" for p in problems if p.is_stdio for t in p.tests)
+    (asked,) = [p for p in load_benchmark("apps", LoadOptions(data=path, extra={"sample_io": "yes"}))
+                if p.native_id == "train/3554"]
+    assert asked.tests[0].args == [[1, 2, 3]] and asked.tests[0].public  # sample_io's first

@@ -65,17 +65,25 @@ def test_full_rows_become_problems(data_dir: Path) -> None:
     assert problem.references == ["def add_one(x):\n    return x + 1"]
     assert problem.statement == "Add one."
     assert "Your code should pass these tests:\n\nassert add_one(1) == 2\n" in problem.prompt
-    assert [t.kind for t in problem.tests] == [Kind.CALL, Kind.CALL, Kind.ASSERT, Kind.CALL]
+    # MBPP's harness runs test_list only: no challenge test unless asked for.
+    assert [t.kind for t in problem.tests] == [Kind.CALL, Kind.CALL, Kind.ASSERT]
     assert problem.tests[1].args == [-3] and problem.tests[1].expected == -2
     assert problem.tests[2].assertion == "assert add_one(0) > 0"
-    assert [t.name for t in problem.tests] == [None, None, None, "challenge"]
-    assert [t.public for t in problem.tests] == [True, False, False, False]
+    assert [t.public for t in problem.tests] == [True, False, False]
     assert failing_tests(problem) == []
+    (asked,) = load_benchmark("mbpp", LoadOptions(data=data_dir, extra={"challenge": "yes"}))
+    assert [t.name for t in asked.tests] == [None, None, None, "challenge"]
+    assert asked.tests[3].kind is Kind.CALL and asked.tests[3].expected == 11
+    with pytest.raises(UnknownNameError, match="challenge"):
+        load_benchmark("mbpp", LoadOptions(data=data_dir, extra={"challenge": "maybe"}))
 
 
 def test_setup_code_and_splits(data_dir: Path) -> None:
     (train,) = load_benchmark("mbpp", LoadOptions(data=data_dir, split="train"))
-    assert train.test_setup == "root = Node(3)" and train.metadata.split == "train"
+    # The reference's class the setup names comes first, defined only where the program has
+    # none (the replay of an assertion runs no program code): MBPP/367's `Node`.
+    assert train.test_setup.endswith("root = Node(3)") and train.metadata.split == "train"
+    assert train.test_setup.startswith("if 'Node' not in globals():\n    class Node:")
     assert failing_tests(train) == []
     assert len(load_benchmark("mbpp", LoadOptions(data=data_dir, split="all"))) == 2
     assert load_benchmark("mbpp", LoadOptions(data=data_dir, split="validation")) == []

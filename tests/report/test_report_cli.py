@@ -57,8 +57,8 @@ def test_report_markdown_prints_deltas(tmp_path: Path, capsys: pytest.CaptureFix
     base = next(line for line in lines if line.startswith("| Base | 1 |"))
     method = next(line for line in lines if line.startswith("| perfcodegen | 1 |"))
     method_k2 = next(line for line in lines if line.startswith("| perfcodegen | 2 |"))
-    assert base.split(" | ")[2:6] == ["33.33", "33.33", "1.25", "50.00 |"]
-    assert method.split(" | ")[2:6] == ["0.00 (-33.33)", "66.67 (+33.33)", "1.00", "– |"]
+    assert base.split(" | ")[2:7] == ["33.33", "33.33", "1.25", "50.00", "– |"]  # no intervals
+    assert method.split(" | ")[2:6] == ["0.00 (-33.33)", "66.67 (+33.33)", "1.00", "–"]
     assert "66.67 (+0.00)" in method_k2 and "1.27" in method_k2
     assert "| pcg | 3 | 9 | 3.00 | 900 | 270 |" in text
 
@@ -67,7 +67,7 @@ def test_report_terminal_and_default_ks(tmp_path: Path, capsys: pytest.CaptureFi
     run = write_run(tmp_path / "pcg", perfcodegen_outcomes())
     assert main(["report", str(run)]) == 0
     out = capsys.readouterr().out
-    assert "Best@k" in out and "33.33" in out and "%Correct (±δ)" in out
+    assert "Best@k" in out and "33.33" in out and "%Correct (Δ vs Base)" in out
     # Default budgets: {1, 8, 20} up to the samples drawn, and the samples drawn (k=2).
     rows = [line.split("│") for line in out.splitlines() if line.startswith("│")]
     assert {cells[2].strip() for cells in rows if cells[1].strip() == "Base"} == {"1", "2"}

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from perfcodegen.judge.model import JudgeResult, MeasureMode
+from perfcodegen.judge.model import JudgeResult, Limits, MeasureMode
 from perfcodegen.judge.pool import LocalBackend
-from perfcodegen.serve import ServiceSettings
+from perfcodegen.serve import LimitCaps, ServiceSettings
 from support.judge_service import LIMITS, RunningService, corpus, running_service
 
 pytestmark = pytest.mark.skipif(
@@ -152,3 +152,45 @@ async def test_a_few_hundred_concurrent_submissions_lose_none(service: RunningSe
         answers = await asyncio.gather(*(submit(i) for i in range(count)))
     assert len({a["token"] for _, a in answers}) == count
     assert all(a["status"]["id"] == 3 and a["stdout"] == str(i + 1) for i, a in answers)
+
+
+def test_limits_above_the_maxima_are_refused_as_judge0_refuses_them() -> None:
+    """Judge0 validates each limit against its configured maximum and answers 422 with the
+    validation errors; nothing above a maximum ever reaches the judge."""
+    caps = LimitCaps(max_cpu_time_limit=5.0, max_wall_time_limit=8.0, max_memory_limit=512 * 1024,
+                     max_max_processes_and_or_threads=4, max_max_file_size=1024,
+                     max_number_of_runs=3)
+    settings = ServiceSettings(limits=Limits(wall_time_s=8.0, cpu_time_s=5.0, memory_mb=512, file_size_mb=1), caps=caps)
+    with running_service(lambda: LocalBackend(1), settings) as running:
+        url = running.url
+        greedy = {"source_code": "print(1)", "language_id": 71, "cpu_time_limit": 86400,
+                  "wall_time_limit": 86400, "memory_limit": 65 * 1024 * 1024,
+                  "max_processes_and_or_threads": 5001, "max_file_size": 1 << 30,
+                  "number_of_runs": 4}
+        refused = httpx.post(f"{url}/submissions?wait=true", json=greedy)
+        assert refused.status_code == 422
+        assert refused.json() == {
+            "cpu_time_limit": ["must be less than or equal to 5.0"],
+            "wall_time_limit": ["must be less than or equal to 8.0"],
+            "memory_limit": [f"must be less than or equal to {512 * 1024}"],
+            "max_processes_and_or_threads": ["must be less than or equal to 4"],
+            "max_file_size": ["must be less than or equal to 1024"],
+            "number_of_runs": ["must be less than or equal to 3"],
+        }
+        at_the_maxima = {**greedy, "cpu_time_limit": 5, "wall_time_limit": 8,
+                         "memory_limit": 512 * 1024, "max_processes_and_or_threads": 4,
+                         "max_file_size": 1024, "number_of_runs": 3, "expected_output": "1"}
+        ran = httpx.post(f"{url}/submissions?wait=true", json=at_the_maxima, timeout=120)
+        assert ran.status_code == 201 and ran.json()["status"]["id"] == 3
+        batch = httpx.post(f"{url}/submissions/batch",
+                           json={"submissions": [greedy, at_the_maxima]}).json()
+        assert batch[0]["cpu_time_limit"] == ["must be less than or equal to 5.0"]
+        assert "token" in batch[1]
+        assert running.queue.accepted == 2  # the refused ones never reached the queue
+        info = httpx.get(f"{url}/config_info").json()
+        assert (info["max_cpu_time_limit"], info["max_max_processes_and_or_threads"]) == (5.0, 4)
+        job = corpus(MeasureMode.CHECK)[0][0]
+        native = job.model_copy(update={"limits": settings.limits.model_copy(update={"cpu_time_s": 86400}), "repeats": 1})
+        answer = httpx.post(f"{url}/perfcodegen/jobs", content=native.model_dump_json())
+        assert answer.status_code == 422
+        assert answer.json() == {"cpu_time_limit": ["must be less than or equal to 5.0"]}

@@ -15,9 +15,8 @@ from perfcodegen.problems.stress import (
     attach_stress_tests,
     cached_stress_tests,
     draw_inputs,
-    stress_level,
-    stress_size,
 )
+from perfcodegen.vocabulary.stress import stress_level, stress_size
 
 GENERATOR = """
 def generate_input(size, lid, cid):

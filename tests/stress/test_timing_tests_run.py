@@ -1,4 +1,5 @@
-"""`perfcodegen run enamel` and `--timing-tests`: correctness on every test, timing on the chosen."""
+"""`perfcodegen run enamel` and `--timing-tests`: verdicts on the benchmark's own tests (ENAMEL's
+include its stress levels), timing on the chosen ones, level by level."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pytest
 
 from perfcodegen.cli import main
 from perfcodegen.judge.model import MeasureMode
+from perfcodegen.metrics.run import load_run
+from perfcodegen.metrics.samples import sample_summary
 from perfcodegen.problems.humaneval import load_base
 from perfcodegen.store import RunStore
 
@@ -68,12 +71,17 @@ def run(
 
 
 def final_jobs(out: Path) -> tuple[int, int]:
-    """(tests in the final paired timing, tests in the final correctness check)."""
+    """(tests the final figures cover, tests the sample's verdict was taken on)."""
     with RunStore(out) as store:
-        results = [r for _, r in store.judge_results()]
-    paired = [r for r in results if r.mode is MeasureMode.PAIRED]
-    checks = [r for r in results if r.mode is MeasureMode.CHECK]
-    return paired[-1].programs[0].total, max(r.programs[0].total for r in checks)
+        paired = [r for _, r in store.judge_results() if r.mode is MeasureMode.PAIRED]
+    [outcome] = load_run(out).outcomes
+    [sample] = outcome.candidates
+    assert outcome.timing_test_count is not None and paired
+    return outcome.timing_test_count, sample.total
+
+
+LEVEL_TESTS = (8, 4)
+"""Tests per stress level (8 at level 0, 4 above): adaptive timing times one level at a time."""
 
 
 def test_enamel_times_stress_tests_and_checks_all(
@@ -81,7 +89,7 @@ def test_enamel_times_stress_tests_and_checks_all(
 ) -> None:
     given = len(load_base(None)[0].tests)
     timed, checked = final_jobs(run(tmp_path, "enamel", enamel_csv, samples, None))
-    assert (timed, checked) == (20, given + 20)  # 8 + 4 + 4 + 4 stress tests
+    assert timed in LEVEL_TESTS and checked == given + 20  # 8 + 4 + 4 + 4 stress tests
     printed = capsys.readouterr().out.replace("\n", " ")
     assert "ENAMEL (re-timed on its stress levels): eff@1 " in printed and "pass@1 1.000" in printed
 
@@ -96,9 +104,31 @@ def test_humaneval_timing_tests_choice(
 ) -> None:
     given = len(load_base(None)[0].tests)
     timed, checked = final_jobs(run(tmp_path, "humaneval", enamel_csv, samples, timing, "--json"))
-    expected_timed = {"given": given, "stress": 20, "both": given + 20}[timing]
-    assert timed == expected_timed
-    assert checked == (given if timing == "given" else given + 20)
+    expected_timed = {"given": (given,), "stress": LEVEL_TESTS, "both": (given + 20,)}[timing]
+    assert timed in expected_timed
+    assert checked == given  # stress tests time; they never judge
+
+
+def test_a_sample_failing_a_stress_input_keeps_its_verdict_and_pass_at_1(
+    tmp_path: Path, enamel_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Right on HumanEval's tests, wrong on every stress input (they hold negative numbers):
+    reported as failing while timed, never as a wrong answer."""
+    problem = load_base(None)[0]
+    path = tmp_path / "wrong-on-stress.jsonl"
+    solution = problem.prompt + "    if min(numbers) < 0:\n        return None\n" + BODY
+    path.write_text(json.dumps({"task_id": problem.native_id, "solution": solution}) + "\n")
+    summaries = {}
+    for timing in ("given", "stress"):
+        outcomes = load_run(run(tmp_path, "humaneval", enamel_csv, path, timing, "--json")).outcomes
+        summaries[timing] = sample_summary(outcomes)
+        [sample] = outcomes[0].candidates
+        assert sample.correct and sample.verdict == "passed"
+        if timing == "stress":
+            assert sample.time_s is None and sample.timing_failure is not None
+            assert "wrong_answer" in sample.timing_failure
+    assert summaries["stress"].pass_at_k == summaries["given"].pass_at_k == {"pass@1": 1.0}
+    assert summaries["stress"].verdicts == {"passed": 1}
 
 
 def test_effk_command_scores_a_samples_file(

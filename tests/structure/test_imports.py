@@ -7,6 +7,7 @@ import ast
 from pathlib import Path
 
 import perfcodegen
+from perfcodegen.layers import LAYERS, layer_of
 
 ROOT = Path(perfcodegen.__file__).parent
 
@@ -90,3 +91,48 @@ def test_every_perfcodegen_import_names_a_module_of_the_package() -> None:
                 missing += [f"{name}: {a.name}" for a in node.names
                             if a.name.startswith("perfcodegen") and a.name not in paths]  # fmt: skip
     assert missing == []
+
+
+def _package(module: str) -> str:
+    """The top-level package (or module) of `perfcodegen.x.y`: 'x'; '' for perfcodegen."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    packages: dict[str, set[str]] = {}
+    for source, targets in graph.items():
+        edges = packages.setdefault(_package(source), set())
+        edges.update(_package(t) for t in targets if _package(t) not in ("", _package(source)))
+    return packages
+
+
+def test_no_package_level_cycles() -> None:
+    """Packages import each other without a cycle (module cycles are caught above; this also
+    catches `a.x -> b.y -> a.z`, which no module cycle shows)."""
+    packages = _package_graph(_graph())
+    packages.pop("", None)  # perfcodegen's own __init__: the facade above everything
+    assert _cycle(packages) is None, " -> ".join(_cycle(packages) or [])
+
+
+def test_imports_follow_the_layer_order() -> None:
+    """No module imports from a higher layer than its own (perfcodegen.layers.LAYERS)."""
+    upward = []
+    for source, targets in _graph().items():
+        if _package(source) == "":
+            continue
+        for target in targets:
+            if _package(target) and layer_of(_package(target)) > layer_of(_package(source)):
+                upward.append(f"{source} -> {target}")
+    assert upward == [], "imports against the layer order:\n" + "\n".join(sorted(upward))
+
+
+def test_every_package_has_a_layer() -> None:
+    tops = {_package(name) for name in _graph()} - {""}
+    assert sorted(t for t in tops if not any(t in layer for layer in LAYERS)) == []
+
+
+def test_the_layer_checks_find_violations() -> None:
+    graph = {"perfcodegen.judge.a": {"perfcodegen.cli.b"}, "perfcodegen.cli.b": {"perfcodegen.judge.c"}}
+    assert _cycle(_package_graph(graph)) == ["cli", "judge", "cli"]
+    assert layer_of("judge") < layer_of("cli")

@@ -35,8 +35,8 @@ from perfcodegen.judge.model import (
     Verdict,
 )
 from perfcodegen.judge.verdicts import call_matches, expected_text, short_repr
-from perfcodegen.problems.model import TestCase, TestKind
 from perfcodegen.serve.protocol import IN_QUEUE, PROCESSING, b64decode, b64encode, verdict_for
+from perfcodegen.vocabulary import TestCase, TestKind
 
 PYTHON3 = 71
 """Judge0 CE's "Python (3.8.1)", the id ECCO submits with."""
@@ -66,6 +66,8 @@ class Judge0Backend:
 
     isolation = "partial"
     """perfcodegen cannot check a remote sandbox, nor apply its own defences there."""
+    modes = frozenset({MeasureMode.CHECK, MeasureMode.WALL, MeasureMode.PAIRED, MeasureMode.MEMORY})
+    """Judge0 reports each submission's time and memory; it cannot count instructions."""
 
     def __init__(
         self,
@@ -99,6 +101,9 @@ class Judge0Backend:
             ],
             isolation=self.isolation,
         )
+
+    async def start(self) -> None:
+        """Nothing to start: each submission is one HTTP request."""
 
     async def aclose(self) -> None:
         await self._http.aclose()

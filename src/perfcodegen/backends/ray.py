@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from perfcodegen.errors import PerfCodegenError, require
+from perfcodegen.judge.backend import ALL_MODES
 from perfcodegen.judge.model import JudgeJob, JudgeResult, MeasureMode
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,9 @@ class RayBackend:
     local backend's throughput with two, 0.92 with one; HumanEval's: 0.95 either way, since
     verdict-only jobs share calls and the round trip between calls is spread over them).
     """
+
+    modes = ALL_MODES
+    """Instruction counts too: the worker runs them on its node (`JudgeWorker.run`)."""
 
     def __init__(
         self,

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from perfcodegen.cli._app import app, click_exceptions, err_console
-from perfcodegen.errors import Interrupted, PerfCodegenError
+from perfcodegen.errors import Interrupted, PerfCodegenError, SettingError
 
 INTERRUPTED_EXIT = 130
 """128 + SIGINT, what shells report for a command stopped by Ctrl-C."""
@@ -54,7 +54,7 @@ def _validation_error(exc: Exception) -> int:
 
     assert isinstance(exc, pydantic.ValidationError)
     for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"]).replace("_", "-")
+        where = str(error["loc"][-1] if error["loc"] else "").replace("_", "-")  # '--measure'
         err_console.print(f"[bold red]error:[/] --{escape(where)}: {escape(error['msg'])}")
     return 2
 
@@ -69,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     except Interrupted as exc:
         err_console.print(f"[yellow]interrupted:[/] {escape(str(exc))}", highlight=False)
         return INTERRUPTED_EXIT
+    except SettingError as exc:  # named as the option is spelled ('--measure')
+        option = "--" + exc.setting.replace("_", "-")
+        err_console.print(f"[bold red]error:[/] {escape(option)}: {escape(exc.reason)}", highlight=False)
+        return exc.exit_code
     except PerfCodegenError as exc:
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         return exc.exit_code

@@ -19,6 +19,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings=HELP_OPTIONS,
+    # Click's own help layout (wraps, never truncates): rich's option tables cut long option
+    # names ('--time-limit-f…') to fit 80 columns. Every command and group inherits it.
+    rich_markup_mode=None,
 )
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # errors stay on one line

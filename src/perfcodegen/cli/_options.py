@@ -36,6 +36,14 @@ LoaderOptionOpt = Annotated[
     ),
 ]
 RepeatsOpt = Annotated[int, typer.Option("--repeats", min=1, help="Timed runs per test (E).")]
+RoundsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rounds",
+        help="adaptive: paired rounds until each %Opt interval clears 0.9 or a budget is "
+        "spent (the default); fixed: --repeats rounds (the paper protocols always use fixed).",
+    ),
+]
 MeasureOpt = Annotated[
     str, typer.Option("--measure", help="Timing: paired, wall, instructions, or none (verdicts only).")
 ]
@@ -60,8 +68,9 @@ TimingTestsOpt = Annotated[
     typer.Option(
         "--timing-tests",
         help="Tests timed for feedback and final figures: given (the benchmark's own, without "
-        "EvalPlus's generated inputs; the default), all (with them), stress (generated inputs at "
-        "size levels; enamel's default) or both. Correctness always uses every test.",
+        "EvalPlus's generated inputs; a protocol's default), all (with them), stress (generated "
+        "inputs at size levels where a generator exists, else given; the default) or both. "
+        "Correctness always uses the benchmark's own tests.",
     ),
 ]
 TimeLimitFloorOpt = Annotated[

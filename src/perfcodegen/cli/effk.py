@@ -63,20 +63,19 @@ def effk_command(
 ) -> None:
     """ENAMEL's eff@k: stress levels drawn in the sandbox, time-outs at 2x the expert's time."""
     from perfcodegen.efficiency import ProblemEfficiency, evaluate_efficiency
-    from perfcodegen.judge import Judge, JudgeConfig
+    from perfcodegen.plan import plan_run, selected_problems
     from perfcodegen.problems.humaneval import load_base
-    from perfcodegen.problems.model import Problem
-    from perfcodegen.problems.registry import LoadOptions, load_benchmark
-    from perfcodegen.problems.stress import attach_stress_tests
+    from perfcodegen.settings import settings_to_config
     from perfcodegen.solutions import SolutionSet
+    from perfcodegen.vocabulary import Problem
 
     ks = _ks(k)
-    level = _isolation(isolation)
-    chosen = load_benchmark("enamel", LoadOptions(split=split, data=data))
-    wanted = set(split_ids(problems))
-    if wanted:
-        chosen = [p for p in chosen if p.id in wanted or p.native_id in wanted]
-    chosen = chosen[:limit] if limit else chosen
+    config, options = settings_to_config("enamel", dict(
+        split=split, data=str(data) if data else None, limit=limit, problems=split_ids(problems),
+        model="none", method="given", k=max(ks), workers=workers, isolation=_isolation(isolation),
+        out=Path("."),
+    ))  # fmt: skip
+    chosen, _ = selected_problems(config, check_solutions=False)
     if solutions == "reference":
         samples = {p.id: p.references[:1] for p in chosen}
     elif solutions == "canonical":
@@ -88,12 +87,11 @@ def effk_command(
     if not samples:
         raise PerfCodegenError("no solutions for the selected ENAMEL problems")
     with console.status("drawing stress inputs in the sandbox", spinner="dots"):
-        chosen = attach_stress_tests([p for p in chosen if p.id in samples], isolation=level)
+        plan = plan_run(config, options, problems=[p for p in chosen if p.id in samples])
 
     async def go() -> object:
-        config = JudgeConfig(workers=workers, isolation=level)
-        async with Judge(config) as judge:
-            return await evaluate_efficiency(judge, chosen, samples, on_done=record)
+        async with plan.judge() as judge:
+            return await evaluate_efficiency(judge, plan.problems, samples, on_done=record)
 
     def record(outcome: ProblemEfficiency | str, problem: Problem) -> None:
         if save is None:

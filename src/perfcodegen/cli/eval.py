@@ -6,7 +6,7 @@ readable by `report`, `compare` and `export`.
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +32,7 @@ from perfcodegen.cli._options import (
     ProblemsOpt,
     RayAddressOpt,
     RepeatsOpt,
+    RoundsOpt,
     SplitOpt,
     StrictTypesOpt,
     TimeLimitFactorOpt,
@@ -44,9 +45,10 @@ from perfcodegen.cli._options import (
 from perfcodegen.cli._options import (
     isolation_level as _isolation,
 )
-from perfcodegen.cli.progress import RunProgress, finished_problems
+from perfcodegen.cli._samples import AgainstOpt, JoinOpt, ShowFailuresOpt
+from perfcodegen.cli.progress import plan_from_settings, run_with_progress
 from perfcodegen.config import TIME_LIMIT_FACTOR, TIME_LIMIT_FLOOR_S
-from perfcodegen.errors import Interrupted
+from perfcodegen.vocabulary import Measure
 
 
 @app.command("eval")
@@ -63,6 +65,7 @@ def eval_command(
     variant: VariantOpt = None,
     data: DataOpt = None,
     repeats: RepeatsOpt = 12,
+    rounds: RoundsOpt = None,
     measure: MeasureOpt = "paired",
     memory: MemoryOpt = False,
     details: DetailsOpt = False,
@@ -93,9 +96,13 @@ def eval_command(
         ),
     ] = True,
     as_json: JsonOpt = False,
+    show_failures: ShowFailuresOpt = False,
+    join: JoinOpt = "prompt",
+    against: AgainstOpt = None,
 ) -> None:
     """Judge solutions: verdicts, pass@k, and time against the fastest reference."""
     from perfcodegen import api
+    from perfcodegen.cli import _samples
     from perfcodegen.judge.sandbox import isolation_rank
     from perfcodegen.metrics.run import load_run
     from perfcodegen.metrics.samples import sample_summary
@@ -104,46 +111,39 @@ def eval_command(
     settings = dict(
         split=split, variant=variant, data=str(data) if data else None, difficulty=difficulty,
         load_options=parse_options(option), limit=limit, problems=split_ids(problems),
-        repeats=repeats, measure=measure, memory=memory, details=details,
-        strict_types=strict_types, timing_tests=timing_tests or "given",
-        time_limit_floor_s=time_limit_floor, time_limit_factor=time_limit_factor,
+        repeats=repeats, rounds=rounds, measure=measure, memory=memory, details=details,
+        strict_types=strict_types, timing_tests=timing_tests,
+        time_limit_floor_s=time_limit_floor, time_limit_factor=time_limit_factor, out=out,
         workers=workers, isolation=_isolation(isolation), show_progress=not as_json,
         backend=backend, ray_address=ray_address, judge0_url=judge0_url, judge0_key=judge0_key,
-        cache=cache,
+        cache=cache, solutions_join=join,
         **api.eval_settings(solutions),
     )  # fmt: skip
-    if out is not None:
-        settings["out"] = out
-    config, options = api.settings_to_config(benchmark, settings)
-    chosen, notes = api.plan(config)
-    ids = [problem.id for problem in chosen]
-    saved = config.model_dump(mode="json")
-    progress = RunProgress(
-        console, options.out, total=len(chosen),
-        done_before=finished_problems(options.out, ids, saved), enabled=not as_json,
-    )  # fmt: skip
-    try:
-        with progress:
-            summary = asyncio.run(
-                api.run_config(config, options, problems=chosen, progress=progress)
-            )
-    except KeyboardInterrupt:
-        kept = finished_problems(options.out, ids, saved)
-        raise Interrupted(
-            f"{kept} of {len(ids)} problems judged and kept in {options.out}; "
-            "rerun the same command to resume"
-        ) from None
+    plan = plan_from_settings(benchmark, settings, quiet=as_json)
+    notes = [note] if (note := _samples.join_note(solutions, join, plan.problems)) else []
+    summary, _ = run_with_progress(plan, enabled=not as_json)
     summary.notes.extend(notes)
     figures = sample_summary(load_run(summary.run_dir).outcomes)
+    checks = _samples.checks_of(summary.run_dir)
+    base, failing = _samples.base_rows(checks), _samples.failure_rows(checks)
+    summary.notes.extend(_samples.diagnoses(checks))
+    changed = _samples.flips_of(summary.run_dir, against)
+    results = None if summary.errors else _samples.write_results_file(summary.run_dir, solutions)
     with RunStore(summary.run_dir) as store:
         levels = store.isolation_levels()
     weakest = min(levels, key=isolation_rank, default=None)
     if as_json:
-        print_json({**figures.model_dump(), "run_dir": str(summary.run_dir), "isolation": weakest,
-                    "notes": summary.notes, "errors": summary.errors})  # fmt: skip
+        print_json({**figures.model_dump(), "base_pass_at_k": base, "run_dir": str(summary.run_dir),
+                    "isolation": weakest, "notes": summary.notes, "errors": summary.errors,
+                    **({"failures": failing} if show_failures else {}),
+                    **({"against": dataclasses.asdict(changed)} if changed else {})})  # fmt: skip
     else:
-        _print(benchmark, figures, weakest)
-        for note in summary.notes:
+        _print(benchmark, figures, weakest, base)
+        if show_failures:
+            _samples.print_failures(failing, console)
+        if changed is not None and against is not None:
+            _samples.print_flips(changed, against, console)
+        for note in summary.notes + ([results] if results else []):
             console.print(f"note: {escape(note)}", highlight=False)
         console.print(f"run directory: {escape(str(summary.run_dir))}", highlight=False)
     if summary.errors:
@@ -152,7 +152,8 @@ def eval_command(
         raise typer.Exit(code=1)
 
 
-def _print(benchmark: str, figures: object, isolation: str | None) -> None:
+def _print(benchmark: str, figures: object, isolation: str | None,
+           base: dict[str, float] | None = None) -> None:  # fmt: skip
     from perfcodegen.metrics.samples import SampleSummary
 
     assert isinstance(figures, SampleSummary)
@@ -160,16 +161,23 @@ def _print(benchmark: str, figures: object, isolation: str | None) -> None:
     table.add_column("metric")
     table.add_column("value", justify="right")
     for name, value in figures.pass_at_k.items():
+        if base is not None and name in base:  # EvalPlus's two figures, side by side
+            table.add_row(f"{name} base tests", f"{100 * base[name]:.2f}%")
+            name = f"{name} base + plus"
         table.add_row(name, f"{100 * value:.2f}%")
     for verdict, count in figures.verdicts.items():
         table.add_row(f"verdict {verdict}", str(count))
     table.add_row("samples timed", str(figures.timed))
     if figures.timed:
-        if figures.cost_unit == "instructions":
+        if figures.cost_unit == Measure.INSTRUCTIONS.unit:
             table.add_row("total instructions of timed samples", f"{figures.total_cost:,.0f}")
         else:
             table.add_row("total time of timed samples", f"{1000 * figures.total_cost:.3f} ms")
         table.add_row("timing tests", str(figures.timing_tests))
+        for decision, count in figures.decisions.items():
+            table.add_row(f"%Opt decision {decision}", str(count))
+        if figures.timed_tests:
+            table.add_row("timed tests", figures.timed_tests.removeprefix("Timed tests: "))
     if figures.cost_ratio_geomean is not None:
         table.add_row("cost / fastest reference (geomean)", f"{figures.cost_ratio_geomean:.3f}")
     if figures.speedup_ratio_of_sums is not None:

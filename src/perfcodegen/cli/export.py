@@ -43,5 +43,23 @@ def rescore(
 
     from perfcodegen.rescore import rescore as rescore_run
 
+    before = _outcomes(run_dir)
     count = asyncio.run(rescore_run(run_dir))
+    changed = sorted(pid for pid, result in _outcomes(run_dir).items() if before.get(pid) != result)
     typer.echo(f"re-scored {count} problem(s) of {run_dir} from its stored judge results")
+    if not changed:
+        typer.echo("nothing changed: every outcome is the one stored before")
+        return
+    shown = ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else "")
+    typer.echo(f"{len(changed)} outcome(s) changed: {shown}; report and export now show them")
+
+
+def _outcomes(run_dir: Path) -> dict[str, object]:
+    """Each problem's stored outcome, to tell what a rescore changed ({} for no run)."""
+    from perfcodegen.store import RunStore
+    from perfcodegen.store.run_store import DB_FILE
+
+    if not (Path(run_dir) / DB_FILE).exists():
+        return {}
+    with RunStore(Path(run_dir)) as store:
+        return {record.problem_id: record.result for record in store.problems()}

@@ -99,7 +99,9 @@ def build_command(
 
 @finetune_app.command("train")
 def train_command(
-    base_model: Annotated[str, typer.Option("--base-model", help="Hub id or folder of the LM.")],
+    base_model: Annotated[
+        str, typer.Option("--base-model", help="Hub id or folder of the LM, local, or PATH.gguf.")
+    ],
     data: Annotated[Path, typer.Option("--data", help="Folder written by `finetune build`.")],
     out: Annotated[Path, typer.Option("--out", help="Checkpoints and adapter go here.")],
     epochs: Annotated[
@@ -127,6 +129,7 @@ def train_command(
 ) -> None:
     """LoRA fine-tuning with ECCO's hyper-parameters; rerun to resume from the last checkpoint."""
     from perfcodegen.finetune.train import TrainSettings, train
+    from perfcodegen.llm.gguf import adapted_spec
 
     settings = TrainSettings(
         base_model=base_model, data=data, out=out, epochs=epochs, max_steps=max_steps,
@@ -150,6 +153,6 @@ def train_command(
     resumed = f", resumed from {result.resumed_from}" if result.resumed_from else ""
     console.print(
         f"{result.steps} steps on {result.device} over {result.examples} examples{resumed}; "
-        f"adapter in {result.adapter} (use --model hf/{base_model}+{result.adapter})",
+        f"adapter in {result.adapter} (use --model {adapted_spec(base_model, result.adapter)})",
         highlight=False,
     )

@@ -62,8 +62,17 @@ def optimize_command(
         typer.Option("--apply", help="Write an accepted version into FILE (backup FILE.orig)."),
     ] = False,
     isolation: IsolationOpt = "full",
+    domain: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--domain",
+            help="NAME=LOW..HIGH (repeatable): draw hypothesis inputs of a numeric parameter "
+            "from this range (default: the range its captured and doctest calls show).",
+        ),
+    ] = None,
 ) -> None:
     """Ask a model for a faster FUNCTION; accept it only if it behaves identically and is faster."""
+    from perfcodegen.optimize.inputs import parse_domain
     from perfcodegen.optimize.loop import NoFasterVersion, OptimizeOptions, optimize_sync
     from perfcodegen.optimize.report import apply as write_back
     from perfcodegen.optimize.report import render_markdown, write_outputs
@@ -84,9 +93,10 @@ def optimize_command(
         min_speedup=min_speedup,
         repeats=repeats,
         isolation=_isolation(isolation),
+        domains=tuple(parse_domain(text) for text in domain or ()),
     )
-    with console.status("optimizing", spinner="dots"):
-        result = optimize_sync(load_target(path, name), options)
+    with console.status("optimizing", spinner="dots") as status:  # each stage as it starts
+        result = optimize_sync(load_target(path, name), options, status.update)
     report, patch = write_outputs(result, out or Path("perfcodegen-optimize"))
     console.print(render_markdown(result), markup=False, highlight=False)
     console.print(f"report: {report}" + (f"\npatch: {patch}" if patch else ""), highlight=False)

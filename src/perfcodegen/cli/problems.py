@@ -11,12 +11,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from perfcodegen.cli._app import app, console, parse_options, print_json
+from perfcodegen.cli._app import app, console, err_console, parse_options, print_json
 from perfcodegen.cli._options import (
     BenchmarkArg,
     DataOpt,
@@ -27,8 +28,8 @@ from perfcodegen.cli._options import (
     VariantOpt,
 )
 from perfcodegen.errors import DataError
-from perfcodegen.problems.model import Problem
 from perfcodegen.problems.registry import LoadOptions, benchmarks, get_benchmark, load_benchmark
+from perfcodegen.vocabulary import Problem
 
 problems_app = typer.Typer(
     help="List and inspect the problems of a benchmark.", no_args_is_help=True
@@ -130,23 +131,31 @@ def benchmarks_command(
             ]
         )
         return
-    table = Table(title="Benchmarks")
-    for column in ("name", "description", "splits", "problems", "source"):
-        table.add_column(column, overflow="fold")
+    # One block per benchmark (name, counts and splits on its first line; description and
+    # source as wrapped paragraphs): a five-column table splits words at 80 columns.
     for info in infos:
         splits = ", ".join(
             f"[bold]{s}[/]" if s == info.default_split else escape(s) for s in info.splits
         )
-        table.add_row(
-            info.name,
-            escape(info.description),
-            splits,
-            _count_text(counts.get(info.name)),
-            escape(info.source),
+        console.print(
+            f"[bold cyan]{info.name}[/]  problems: {_count_text(counts.get(info.name))}"
+            + (f"  splits: {splits}" if splits else ""),
+            highlight=False,
         )
-    console.print(table)
+        console.print(Padding(escape(info.description), (0, 0, 0, 2), expand=False), highlight=False)
+        source = f"[dim]source:[/] {escape(info.source)}"
+        console.print(Padding(source, (0, 0, 0, 2), expand=False), highlight=False)
     if count:
         console.print("[dim]problems: '-' = not loadable offline; pass --data NAME=PATH[/]")
+
+
+def _loaded(benchmark: str, options: LoadOptions, quiet: bool) -> list[Problem]:
+    """The benchmark's problems, under a spinner unless `quiet`: a first load of EvalPlus's
+    variants computes every expected output, which takes a while."""
+    if quiet:
+        return load_benchmark(benchmark, options)
+    with err_console.status(f"loading {benchmark}{f' ({options.variant})' if options.variant else ''}"):
+        return load_benchmark(benchmark, options)
 
 
 def _options(
@@ -189,7 +198,7 @@ def list_command(
     as_json: JsonOpt = False,
 ) -> None:
     """List a benchmark's problems."""
-    problems = load_benchmark(benchmark, _options(split, variant, data, difficulty, option))
+    problems = _loaded(benchmark, _options(split, variant, data, difficulty, option), as_json)
     shown = problems[:limit] if limit else problems
     if as_json:
         print_json([_summary(p) for p in shown])
@@ -224,9 +233,8 @@ def find_problem(benchmark: str, native_id: str, options: LoadOptions) -> Proble
     wanted = {native_id, f"{benchmark}/{native_id}"}
     examples: list[str] = []
     for split in splits:
-        problems = load_benchmark(
-            benchmark, LoadOptions(split=split, data=options.data, variant=options.variant)
-        )
+        chosen = LoadOptions(split=split, data=options.data, variant=options.variant)
+        problems = _loaded(benchmark, chosen, quiet=False)
         match = next((p for p in problems if p.native_id in wanted or p.id in wanted), None)
         if match is not None:
             return match

@@ -1,14 +1,17 @@
-"""The progress line of `perfcodegen run`: problems finished of a known total, ETA, how many
-are solved, tokens spent and model-call retries; the run directory at start and end."""
+"""The progress line of `perfcodegen run` and `eval`: problems finished of a known total, ETA,
+how many are solved, tokens spent and model-call retries; the run directory at start and end.
+`run_with_progress` runs a planned run under it and turns Ctrl-C into one line that says
+what was kept."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -22,10 +25,53 @@ from rich.progress import (
 )
 
 from perfcodegen.config import flat_config
+from perfcodegen.errors import Interrupted
 from perfcodegen.llm.model import RETRY_LOGGER
 from perfcodegen.metrics.records import ProblemOutcome
 from perfcodegen.store import RunStore
 from perfcodegen.store.run_store import DB_FILE
+
+if TYPE_CHECKING:
+    from perfcodegen.pipeline import RunSummary
+    from perfcodegen.plan import RunPlan
+
+
+def plan_from_settings(benchmark: str, settings: dict[str, Any], *, quiet: bool) -> RunPlan:
+    """Settings -> config (the API's own path) -> the run's plan: its problems loaded and
+    their stress tests drawn, under a spinner unless `quiet`."""
+    from perfcodegen.cli._app import console
+    from perfcodegen.plan import plan_run
+    from perfcodegen.settings import settings_to_config
+
+    config, options = settings_to_config(benchmark, settings)
+    if quiet:
+        return plan_run(config, options)
+    with console.status(f"loading {benchmark} and its tests", spinner="dots"):
+        return plan_run(config, options)
+
+
+def run_with_progress(plan: RunPlan, *, enabled: bool) -> tuple[RunSummary, RunProgress]:
+    """Run (or resume) `plan` with the progress line; Ctrl-C keeps what finished and says so."""
+    from perfcodegen.api import run_plan
+    from perfcodegen.cli._app import console
+
+    run_dir, ids = plan.options.out, [problem.id for problem in plan.problems]
+    saved = plan.config.model_dump(mode="json")
+    progress = RunProgress(
+        console, run_dir,
+        total=None if plan.config.method.ecco_fix else len(ids),  # --ecco-fix filters later
+        done_before=finished_problems(run_dir, ids, saved), enabled=enabled,
+    )  # fmt: skip
+    try:
+        with progress:
+            summary = asyncio.run(run_plan(plan, progress=progress))
+    except KeyboardInterrupt:
+        kept = finished_problems(run_dir, ids, saved)
+        raise Interrupted(
+            f"{kept} of {len(ids)} problems finished and kept in {run_dir}; "
+            "rerun the same command to resume"
+        ) from None
+    return summary, progress
 
 
 def finished_problems(run_dir: Path, problem_ids: list[str], config: dict[str, Any]) -> int:
@@ -82,6 +128,8 @@ class RunProgress:
         self.enabled = enabled
         self.finished = 0
         self.solved = 0
+        self.solved_before = 0
+        """Of `done_before`, those solved: the status line counts all finished work."""
         self.errored = 0
         self._retries = _RetryCounter(self._refresh)
         self._store: RunStore | None = None
@@ -111,6 +159,10 @@ class RunProgress:
                     "their model calls and judge runs are not repeated",
                     highlight=False,
                 )
+        if self.done_before:
+            self.solved_before = sum(
+                self._is_solved(record.problem_id) for record in self._open_store().problems()
+            )
         logger = logging.getLogger(RETRY_LOGGER)
         logger.addHandler(self._retries)
         self._propagate = logger.propagate
@@ -166,11 +218,12 @@ class RunProgress:
 
     def _status(self) -> str:
         parts = []
-        if self.finished:
-            parts.append(f"solved {self.solved}/{self.finished}")
+        if self.finished or self.done_before:  # this session's work and a resumed run's
+            finished = self.finished + self.done_before
+            parts.append(f"solved {self.solved + self.solved_before}/{finished}")
         if self.errored:
             parts.append(f"[red]errors {self.errored}[/]")
-        if self.finished and self._store is not None:
+        if (self.finished or self.done_before) and self._store is not None:
             prompt, completion = self._store.token_totals()
             parts.append(f"tok {_tokens(prompt)}+{_tokens(completion)}")
         if self._retries.count:

@@ -93,17 +93,51 @@ def report(
     common_subset: SubsetOpt = False,
 ) -> None:
     """Table I (Base vs the method per k) and/or ECCO tables for each run, with costs."""
+    from perfcodegen.report.render import as_json_data
+
     loaded = load_runs(runs)
     reports = build_run_reports(loaded, parse_ks(k), common_subset)
     if html is not None:
         write_run_html(loaded, reports, html)
+    extras = [_extras(run) for run in loaded]
+    data = as_json_data(list(reports))
+    for entry, (fields, _) in zip(data, extras, strict=True):
+        entry.update(fields)
     _emit(
-        reports,
-        lambda: [t for r in reports for t in run_tables(r)],
+        data,
+        lambda: [
+            t for r, (_, more) in zip(reports, extras, strict=True) for t in [*run_tables(r), *more]
+        ],
         html,
         json_output,
         markdown_output,
     )
+
+
+def _extras(run: RunData) -> tuple[dict[str, Any], list[Table]]:
+    """What a run's report adds to Table I: ENAMEL's eff@k (kept by `run`), and on EvalPlus's
+    variants pass@k on the base tests beside base + plus."""
+    from perfcodegen.metrics.samples import sample_summary
+    from perfcodegen.report.effk import read_effk
+    from perfcodegen.report.failures import base_pass_at_k, run_checks
+
+    fields: dict[str, Any] = {}
+    tables: list[Table] = []
+    if (effk := read_effk(run.path)) is not None:
+        fields["eff_at_k"] = dataclasses.asdict(effk)
+        tables.append(effk.table(run.name))
+    if "plus" in str(run.config.get("variant") or ""):
+        try:
+            base = base_pass_at_k(run_checks(run.path)[1])
+        except PerfCodegenError:  # the benchmark cannot be loaded here
+            base = None
+        if base is not None:
+            plus = sample_summary(run.outcomes).pass_at_k
+            fields["base_pass_at_k"] = base
+            rows = [[name, f"{100 * value:.2f}", f"{100 * plus[name]:.2f}"]
+                    for name, value in base.items() if name in plus]  # fmt: skip
+            tables.append(Table(f"{run.name}: pass@k (EvalPlus)", ["pass@k", "base tests", "base + plus"], rows))
+    return fields, tables
 
 
 @app.command()
@@ -118,11 +152,22 @@ def compare(
         int, typer.Option("--resamples", min=1, help="Bootstrap resamples.")
     ] = DEFAULT_RESAMPLES,
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
+    intersect: Annotated[
+        bool,
+        typer.Option(
+            "--intersect",
+            help="Compare runs over different problem sets on the problems they share "
+            "(refused otherwise).",
+        ),
+    ] = False,
 ) -> None:
     """Table II style (%Opt, delta vs the first run, Speedup) and ECCO tables, with z-tests
     against the first run and bootstrap confidence intervals."""
-    loaded = load_runs(runs)
+    from perfcodegen.report.coverage import shared_problems
+
+    loaded, coverage = shared_problems(load_runs(runs), intersect)
     result = build_compare_report(loaded, parse_ks(k), common_subset, resamples, seed)
+    result = dataclasses.replace(result, notes=[coverage, *result.notes])
     if html is not None:
         write_compare_html(loaded, result, html)
     _emit(result, lambda: compare_tables(result), html, json_output, markdown_output)

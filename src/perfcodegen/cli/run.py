@@ -29,6 +29,7 @@ from perfcodegen.cli._options import (
     ProblemsOpt,
     RayAddressOpt,
     RepeatsOpt,
+    RoundsOpt,
     SplitOpt,
     StrictTypesOpt,
     TimeLimitFactorOpt,
@@ -41,23 +42,22 @@ from perfcodegen.cli._options import (
 from perfcodegen.cli._options import (
     isolation_level as _isolation,
 )
-from perfcodegen.cli.progress import RunProgress, finished_problems
-from perfcodegen.config import TIME_LIMIT_FACTOR, TIME_LIMIT_FLOOR_S, RunConfig, RuntimeOptions
-from perfcodegen.errors import Interrupted
-from perfcodegen.pipeline import select_problems
+from perfcodegen.cli.progress import plan_from_settings, run_with_progress
+from perfcodegen.config import TIME_LIMIT_FACTOR, TIME_LIMIT_FLOOR_S
 
 
 @app.command()
 def run(
     benchmark: BenchmarkArg,
     model: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--model",
             "-m",
-            help="provider/model, e.g. openai/gpt-4o, ollama/llama3, replay/FILE.jsonl",
+            help="provider/model, e.g. openai/gpt-4o, ollama/llama3, replay/FILE.jsonl, local "
+            "(default without a key or server: local, where perfcodegen[local] is installed)",
         ),
-    ],
+    ] = None,
     method: Annotated[
         str, typer.Option(help="Method (see `perfcodegen methods`).")
     ] = "perfcodegen",
@@ -70,7 +70,8 @@ def run(
     option: LoaderOptionOpt = None,
     problems: ProblemsOpt = None,
     out: Annotated[
-        Path | None, typer.Option(help="Run directory (default runs/<benchmark>-<method>-<model>).")
+        Path | None,
+        typer.Option(help="Run directory (default runs/<benchmark>-<method>-<model>-<digest>)."),
     ] = None,
     paradigm: Annotated[
         str, typer.Option(help="nl2code or edit (history-based editing).")
@@ -128,6 +129,7 @@ def run(
     few_shot: Annotated[int, typer.Option(min=0, help="Demonstrations for few-shot methods.")] = 2,
     measure: MeasureOpt = "paired",
     repeats: RepeatsOpt = 12,
+    rounds: RoundsOpt = None,
     memory: MemoryOpt = False,
     details: DetailsOpt = False,
     strict_types: StrictTypesOpt = False,
@@ -148,106 +150,43 @@ def run(
 ) -> None:
     """Run a method on a benchmark; rerunning the same command resumes and costs nothing twice."""
     from perfcodegen import api
-    from perfcodegen.methods.registry import get_method_info
-    from perfcodegen.protocols import get_protocol, run_settings
     from perfcodegen.report.summary import print_run_report
 
-    name = out.name if out else f"{benchmark}-{method}-{model.replace('/', '_')}"
-    settings = run_settings(
-        get_protocol(protocol) if protocol else None,
-        benchmark,
-        {
-            "split": split,
-            "variant": variant,
-            "load_options": parse_options(option),
-            "temperature": temperature,
-            "top_p": top_p,
-            "max_tokens": max_tokens,
-            "system_prompt": system_prompt,
-            "max_references": max_references,
-        },
-        get_method_info(method).family,
-    )
-    if max_references == 0:
-        settings["max_references"] = None
-    config = RunConfig.model_validate(
-        dict(
-            name=name,
-            benchmark=benchmark,
-            data=str(data) if data else None,
-            difficulty=difficulty,
-            problems=split_ids(problems),
-            limit=limit,
-            model=model,
-            refine_model=refine_model,
-            base_url=base_url,
-            method=method,
-            paradigm=paradigm,
-            k=k,
-            seed=seed,
-            feedback_tests=feedback_tests,
-            correctness_feedback=correctness_feedback,
-            iterations=iterations,
-            ecco_fix=ecco_fix,
-            few_shot=few_shot,
-            measure=measure,
-            timing_tests=timing_tests or ("stress" if benchmark == "enamel" else "given"),
-            repeats=repeats,
-            memory=memory,
-            details=details,
-            strict_types=strict_types,
-            time_limit_floor_s=time_limit_floor,
-            time_limit_factor=time_limit_factor,
-            **settings,
-        )
-    )
-    options = RuntimeOptions(
-        out=out or Path("runs") / name,
-        workers=workers,
-        isolation=_isolation(isolation),
-        backend=backend,  # type: ignore[arg-type]
-        ray_address=ray_address,
-        judge0_url=judge0_url,
-        judge0_key=judge0_key,
-        max_connections=max_connections,
-        cache=cache,
-        api_key=api_key,
-        show_progress=not as_json,
-    )
-    chosen = select_problems(config.selection)
-    ids = [problem.id for problem in chosen]
-    saved = config.model_dump(mode="json")
-    run_dir = options.out
-    progress = RunProgress(
-        console,
-        run_dir,
-        total=None if config.method.ecco_fix else len(chosen),  # --ecco-fix filters them later
-        done_before=finished_problems(run_dir, ids, saved),
-        enabled=not as_json,
-    )
-    try:
-        with progress:
-            summary = asyncio.run(
-                api.run_config(config, options, problems=chosen, progress=progress)
-            )
-    except KeyboardInterrupt:
-        kept = finished_problems(run_dir, ids, saved)
-        raise Interrupted(
-            f"{kept} of {len(ids)} problems finished and kept in {run_dir}; "
-            "rerun the same command to resume"
-        ) from None
+    if model is None:
+        from perfcodegen.llm.gguf import default_model
+
+        model, note = default_model(api_key=api_key, base_url=base_url)
+        err_console.print(note, highlight=False)
+    settings = dict(
+        model=model, method=method, k=k, split=split, variant=variant,
+        data=str(data) if data else None, limit=limit, difficulty=difficulty,
+        load_options=parse_options(option), problems=split_ids(problems), paradigm=paradigm,
+        refine_model=refine_model, temperature=temperature, top_p=top_p, max_tokens=max_tokens,
+        protocol=protocol, system_prompt=system_prompt, max_references=max_references, seed=seed,
+        feedback_tests=feedback_tests, correctness_feedback=correctness_feedback,
+        ecco_fix=ecco_fix, iterations=iterations, few_shot=few_shot, measure=measure,
+        repeats=repeats, rounds=rounds, memory=memory, details=details,
+        strict_types=strict_types,
+        timing_tests=timing_tests, time_limit_floor_s=time_limit_floor,
+        time_limit_factor=time_limit_factor, out=out, workers=workers,
+        isolation=_isolation(isolation), backend=backend, ray_address=ray_address,
+        judge0_url=judge0_url, judge0_key=judge0_key, base_url=base_url, api_key=api_key,
+        max_connections=max_connections, cache=cache, show_progress=not as_json,
+    )  # fmt: skip
+    plan = plan_from_settings(benchmark, settings, quiet=as_json)
+    summary, progress = run_with_progress(plan, enabled=not as_json)
     print_run_report(summary.run_dir, as_json=as_json)
     if not as_json:
         console.print(escape(progress.closing_line()), highlight=False, soft_wrap=True)
-    if benchmark == "enamel" and not as_json:
-        report = asyncio.run(api.run_efficiency(config, options))
-        line = ", ".join(
-            f"{name}@{n} {value:.3f}"
-            for n in sorted({1, config.generation.k})
-            for name in ("eff", "pass")
-            if (value := report.metric(name, n)) is not None
-        )
-        console.print(f"ENAMEL (re-timed on its stress levels): {line or 'no problem scored'}")
+    if plan.traits.post_run_metric == "effk" and not as_json:
+        from perfcodegen.report.effk import summarize, write_effk
+
+        report = asyncio.run(api.run_efficiency(plan.config, plan.options))
+        effk = summarize(report, [1, plan.config.generation.k])
+        write_effk(summary.run_dir, effk)  # `report` shows it, `--json` included
+        console.print(f"ENAMEL (re-timed on its stress levels): {effk.line()}", highlight=False)
+        for line in effk.left_out_lines():
+            console.print(escape(line), highlight=False)
     if summary.errors:
         err_console.print(
             f"{len(summary.errors)} problem(s) ended in an error (listed in the report); "

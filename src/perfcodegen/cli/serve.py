@@ -40,19 +40,45 @@ def serve(
     ray_address: RayAddressOpt = None,
     judge0_url: Judge0UrlOpt = None,
     judge0_key: Judge0KeyOpt = None,
+    max_cpu_time_limit: Annotated[
+        float, typer.Option(min=0.001, help="Largest cpu_time_limit accepted (s); more is 422.")
+    ] = 60.0,
+    max_wall_time_limit: Annotated[
+        float, typer.Option(min=0.001, help="Largest wall_time_limit accepted (s).")
+    ] = 60.0,
+    max_memory_limit: Annotated[
+        int, typer.Option(min=1, help="Largest memory_limit accepted (KB).")
+    ] = 8192 * 1024,
+    max_max_processes_and_or_threads: Annotated[
+        int, typer.Option(min=1, help="Largest max_processes_and_or_threads accepted.")
+    ] = 64,
+    max_max_file_size: Annotated[
+        int, typer.Option(min=1, help="Largest max_file_size accepted (KB).")
+    ] = 64 * 1024,
+    max_number_of_runs: Annotated[
+        int, typer.Option(min=1, help="Largest number_of_runs accepted.")
+    ] = 20,
 ) -> None:
     """Serve the judge over HTTP (Judge0's submissions API for Python, and
     POST /perfcodegen/jobs); SIGTERM finishes every accepted job before exiting."""
     from perfcodegen.backends import open_backend
-    from perfcodegen.serve import ServiceSettings
+    from perfcodegen.serve import LimitCaps, ServiceSettings
     from perfcodegen.serve import serve as run_service
 
+    caps = LimitCaps(
+        max_cpu_time_limit=max_cpu_time_limit, max_wall_time_limit=max_wall_time_limit,
+        max_memory_limit=max_memory_limit,
+        max_max_processes_and_or_threads=max_max_processes_and_or_threads,
+        max_max_file_size=max_max_file_size, max_number_of_runs=max_number_of_runs,
+    )
     settings = ServiceSettings(
         queue_size=queue_size,
         max_request_bytes=int(max_request_mb * (1 << 20)),
         max_batch=max_batch,
         auth_token=token,
+        caps=caps,
     )
+    caps.check_defaults(settings.limits)
     judge_backend = open_backend(
         backend, workers=workers, isolation=_isolation(isolation), ray_address=ray_address,
         judge0_url=judge0_url, judge0_key=judge0_key,

@@ -34,10 +34,10 @@ from perfcodegen.finetune.formats import (
     vanilla_example,
 )
 from perfcodegen.finetune.trajectory import trajectories
-from perfcodegen.methods.ecco_examples import ECCO_VARIANTS, origin_of
+from perfcodegen.methods.ecco_examples import origin_of
 from perfcodegen.problems import _io
-from perfcodegen.problems.model import Problem
 from perfcodegen.problems.registry import LoadOptions, get_benchmark, load_benchmark
+from perfcodegen.vocabulary import Problem
 
 MANIFEST = "manifest.json"
 DATASET_DIR = "dataset"
@@ -115,7 +115,7 @@ def build(
 
 
 def _load(settings: BuildSettings, split: str | None) -> list[Problem]:
-    variant = ECCO_VARIANTS[settings.paradigm] if settings.benchmark == "ecco" else None
+    variant = get_benchmark(settings.benchmark).traits.default_variant(settings.paradigm)
     options = LoadOptions(
         split=split, data=settings.data, variant=variant, extra=dict(settings.load_options)
     )

@@ -15,14 +15,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
-from perfcodegen.config import Generation, Measurement, MethodSettings, ProblemSelection, RunConfig
-from perfcodegen.errors import PerfCodegenError
-from perfcodegen.judge import Judge, JudgeConfig
+from perfcodegen.config import (
+    Generation,
+    Measurement,
+    MethodSettings,
+    ProblemSelection,
+    RunConfig,
+    RuntimeOptions,
+)
 from perfcodegen.llm.mock import MockModel
-from perfcodegen.methods.ecco_execution import execute_on_public_tests
-from perfcodegen.methods.session import Candidate, Conversation, ProblemSession
-from perfcodegen.problems.model import Problem
-from perfcodegen.store import CandidateRecord, RunStore
+from perfcodegen.methods.ecco_execution import execute_on_public_tests, input_candidate
+from perfcodegen.methods.session import ProblemSession
+from perfcodegen.plan import plan_run
+from perfcodegen.store import RunStore
+from perfcodegen.vocabulary import Problem
 
 JUDGING_DIR = "judging"
 METHOD_NAME = "finetune-exec"
@@ -46,16 +52,17 @@ async def input_program_feedback(
         selection=ProblemSelection(benchmark=benchmark, paradigm="edit"),
         generation=Generation(model="mock/judge-only"),
         method=MethodSettings(feedback_tests="public"),
-        measurement=Measurement(repeats=repeats),
+        measurement=Measurement(repeats=repeats, timing_tests="given"),
     )
     representatives = {_same_run(p): p for p in reversed(problems)}  # the first of each
     store = RunStore(out / JUDGING_DIR)
     feedback: dict[str, str] = {}
     try:
-        judge_config = JudgeConfig(workers=workers, repeats=repeats, isolation=isolation)
-        async with Judge(judge_config) as judge:
+        options = RuntimeOptions(out=out / JUDGING_DIR, workers=workers, isolation=isolation)
+        plan = plan_run(config, options, problems=list(representatives.values()))
+        async with plan.judge() as judge:
             model = MockModel([], model="judge-only")  # building data never asks a model
-            limit = asyncio.Semaphore(max(1, judge_config.workers or 4))
+            limit = asyncio.Semaphore(max(1, workers or 4))
 
             async def describe(problem: Problem) -> None:
                 session = ProblemSession(
@@ -78,18 +85,3 @@ def _same_run(problem: Problem) -> tuple[str, str | None, str]:
     """Pairs of one problem with one input program run the same jobs: judge them once."""
     tests = json.dumps([t.model_dump(mode="json") for t in problem.tests], sort_keys=True)
     return (tests, problem.input_program, problem.test_setup or "")
-
-
-def input_candidate(problem: Problem) -> Candidate:
-    """The problem's input program as a candidate that the judge can run (never recorded)."""
-    if problem.input_program is None:
-        raise PerfCodegenError(f"{problem.id} has no input program to execute")
-    record = CandidateRecord(
-        id=f"{problem.id}#input",
-        problem_id=problem.id,
-        sample_index=0,
-        phase="input",
-        method=METHOD_NAME,
-        code=problem.input_program,
-    )
-    return Candidate(record=record, conversation=Conversation())

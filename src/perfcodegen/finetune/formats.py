@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict
 
 from perfcodegen.methods.ecco import problem_prompt
 from perfcodegen.methods.ecco_examples import origin_of
-from perfcodegen.methods.prompts import render
-from perfcodegen.problems.model import Problem
+from perfcodegen.methods.finetuned import exec_prompt, trajectory_prompt
+from perfcodegen.vocabulary import Problem
 
 FormatName = Literal["vanilla", "exec", "trajectory"]
 Paradigm = Literal["edit", "nl2code"]
@@ -93,11 +93,6 @@ def exec_example(vanilla: TrainingExample, feedback: str) -> TrainingExample:
     return vanilla.model_copy(update={"format": "exec", "prompt": exec_prompt(vanilla.prompt, feedback)})
 
 
-def exec_prompt(edit_prompt: str, feedback: str) -> str:
-    """The input program's execution feedback (Fig. 9), then I_eff."""
-    return render("ft_exec_edit", feedback=feedback, edit_prompt=edit_prompt)
-
-
 def trajectory_example(
     example_id: str, origin: str, inputs: Sequence[str], target: str
 ) -> TrainingExample:
@@ -110,7 +105,3 @@ def trajectory_example(
         prompt=trajectory_prompt(inputs),
         target=fenced(target),
     )
-
-
-def trajectory_prompt(inputs: Sequence[str]) -> str:
-    return render("ft_trajectory", programs=list(inputs))

@@ -4,7 +4,8 @@ Defaults: LoRA rank 8, alpha 16; per-device batch 2; AdamW, learning rate 1e-3, 
 steps; 1 epoch for editing, 10 for NL-instructed generation (ECCO used DeepSpeed ZeRO-2 on
 4 GPUs; here one process, Hugging Face `Trainer` + `peft`). The loss is on the target only: the
 prompt is the model's chat template with the generation prompt (what `hf/` sends at
-evaluation), its labels are masked, and the target is followed by the end-of-sequence token.
+evaluation; a model without one, such as `local`, gets the raw prompt of the `local` provider,
+llm/local_prompt.py), its labels are masked, and the target is followed by the end-of-sequence token.
 Examples longer than `max_length` tokens are dropped, never cut (a cut target teaches a
 truncated program). Checkpoints go to ``<out>/checkpoints`` and a rerun resumes from the last;
 the adapter and tokenizer go to ``<out>/adapter`` (``--model hf/<base>+<out>/adapter``).
@@ -21,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from perfcodegen.errors import DataError, PerfCodegenError, require
 from perfcodegen.finetune.build import read_manifest, read_split
+from perfcodegen.llm.gguf import resolve_weights
+from perfcodegen.llm.local_prompt import base_training_pair
 
 ADAPTER_DIR = "adapter"
 CHECKPOINTS_DIR = "checkpoints"
@@ -94,7 +97,8 @@ def train(settings: TrainSettings, on_log: LogCallback | None = None) -> TrainRe
     datasets: Any = require("datasets", "finetune")
     manifest = read_manifest(settings.data)
     paradigm = str(manifest.settings.get("paradigm", "edit"))
-    tokenizer = transformers.AutoTokenizer.from_pretrained(settings.base_model)
+    base = resolve_weights(settings.base_model)  # `local`, PATH.gguf: converted (llm/gguf.py)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(base)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     train_rows, dropped = tokenize_rows(read_split(settings.data, "train"), tokenizer, settings.max_length)
@@ -105,7 +109,7 @@ def train(settings: TrainSettings, on_log: LogCallback | None = None) -> TrainRe
             f"({dropped} dropped as too long)"
         )
     dtype = torch.bfloat16 if device == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
-    model = transformers.AutoModelForCausalLM.from_pretrained(settings.base_model, dtype=dtype)
+    model = transformers.AutoModelForCausalLM.from_pretrained(base, dtype=dtype)
     lora = peft.LoraConfig(
         r=settings.lora_rank,
         lora_alpha=settings.lora_alpha,
@@ -185,8 +189,12 @@ def tokenize_rows(
     dropped = 0
     for row in rows:
         messages = row["messages"]
-        prompt_ids = chat_prompt_ids(tokenizer, messages[:-1])
-        target_ids = list(tokenizer(messages[-1]["content"], add_special_tokens=False)["input_ids"])
+        if getattr(tokenizer, "chat_template", None):
+            prompt_ids, target = chat_prompt_ids(tokenizer, messages[:-1]), messages[-1]["content"]
+        else:  # a base model: the raw prompt that the `local` provider sends it
+            prompt, target = base_training_pair(messages)
+            prompt_ids = list(tokenizer(prompt)["input_ids"])
+        target_ids = list(tokenizer(target, add_special_tokens=False)["input_ids"])
         target_ids.append(tokenizer.eos_token_id)
         input_ids = prompt_ids + target_ids
         if len(input_ids) > max_length:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from perfcodegen.methods.ecco_examples import origin_of
-from perfcodegen.problems.model import Problem
+from perfcodegen.vocabulary import Problem
 
 PERCENTILES = (0, 33, 66)
 MIN_PROGRAMS = 3

@@ -1,7 +1,7 @@
 """Code that runs inside the sandboxed child: prepare a candidate, run one test, observe.
 
 This module is imported by the lean fork server, so it imports only the standard library
-(never pydantic). Tests may be `perfcodegen.problems.model.TestCase` objects or the plain
+(never pydantic). Tests may be `perfcodegen.vocabulary.TestCase` objects or the plain
 `TestSpec` the fork server builds; both have the attributes of `TestLike`.
 
 The child never compares outputs: it observes a value (return value, captured stdout) and the
@@ -11,6 +11,7 @@ judge compares it with the expected value in another process.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import copy
 import io
 import linecache
@@ -188,17 +189,62 @@ class TestRunner:
         if self.kind == "assert":
             assert self._assertion is not None and self.prepared.candidate is not None
             namespace = self.prepared.namespace
+            replay = getattr(self.test, "replay", None)
             calls = assertions.bind(
-                namespace,
-                self.prepared.entry_point,
-                self.prepared.candidate,
-                getattr(self.test, "replay", None),
+                namespace, self.prepared.entry_point, self.prepared.candidate, replay
             )
             exec(self._assertion, namespace)
+            if replay is None:
+                assertions.record_modules(calls, namespace, self._assertion)
             return calls
         return self._run_stdio()
 
     def _run_stdio(self) -> str:
+        """Run the program as `__main__` on the test's input: fd 0 is a memfd holding it and
+        fd 1 an empty memfd read back afterwards, so `open(0)`, `sys.stdin.buffer`,
+        `os.read(0, ...)`, `print`, `sys.stdout.buffer` and `os.write(1, ...)` behave as in a
+        real process. More than `output_limit` bytes is OutputLimitExceeded (at once for
+        `sys.stdout`, after the run for direct writes; RLIMIT_FSIZE bounds the file).
+        Descriptors 0 and 1 are restored afterwards (the fork server warms this path up in
+        its own process). Where memfds are not available, in-memory streams stand in."""
+        _flush_original()  # what the process itself buffered belongs to its own fd 1
+        try:
+            infd, outfd = _stdio_files(self._stdin_bytes)
+        except OSError:
+            return self._run_stdio_in_memory()
+        saved = sys.stdin, sys.stdout, sys.argv
+        saved_fds = os.dup(0), os.dup(1)
+        sink = _FdSink(outfd, self.output_limit)
+        stdout = io.TextIOWrapper(io.BufferedWriter(sink), encoding="utf-8")
+        try:
+            os.dup2(infd, 0)
+            os.dup2(outfd, 1)
+            sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
+            sys.stdout, sys.argv = stdout, ["solution.py"]
+            try:
+                exec(self.prepared.code, self._globals)
+            except SystemExit as exc:
+                if exc.code not in (None, 0):
+                    raise
+            stdout.flush()
+            _flush_original()
+            size = os.lseek(outfd, 0, os.SEEK_CUR)
+            if size > self.output_limit:
+                raise OutputLimitExceeded(f"output exceeded {self.output_limit} bytes")
+            return os.pread(outfd, size, 0).decode("utf-8", errors="replace")
+        finally:
+            sink.fd = -1  # what the program's stdout still buffers is dropped, never written
+            with contextlib.suppress(Exception):
+                _flush_original()  # into the memfd, not into the descriptor restored below
+            self.stdout_truncated = os.lseek(outfd, 0, os.SEEK_CUR) > self.output_limit
+            sys.stdin, sys.stdout, sys.argv = saved
+            for fd, old in zip((0, 1), saved_fds, strict=True):
+                os.dup2(old, fd)
+                os.close(old)
+            os.close(infd)
+            os.close(outfd)
+
+    def _run_stdio_in_memory(self) -> str:
         stdout, sink = capped_text_stream(self.output_limit, raise_on_overflow=True)
         saved = sys.stdin, sys.stdout, sys.argv
         sys.stdin, sys.stdout, sys.argv = self._stdin or io.StringIO(""), stdout, ["solution.py"]
@@ -229,6 +275,49 @@ def make_runner(
     run as `__main__`, fresh globals).
     """
     return TestRunner(prepared, test, output_limit)
+
+
+def _stdio_files(stdin: bytes) -> tuple[int, int]:
+    """(a memfd holding `stdin`, at offset 0; an empty memfd)."""
+    infd = os.memfd_create("stdin", os.MFD_CLOEXEC)
+    try:
+        view = memoryview(stdin)
+        while view:
+            view = view[os.write(infd, view) :]
+        os.lseek(infd, 0, os.SEEK_SET)
+        return infd, os.memfd_create("stdout", os.MFD_CLOEXEC)
+    except OSError:
+        os.close(infd)
+        raise
+
+
+def _flush_original() -> None:
+    """`sys.__stdout__` writes to fd 1 too: flush what a program buffered there."""
+    if sys.__stdout__ is not None:
+        sys.__stdout__.flush()
+
+
+class _FdSink(io.RawIOBase):
+    """`sys.stdout`'s raw layer: writes to the stdout memfd while `fd` is set, and raises
+    OutputLimitExceeded once the file holds more than `limit` bytes."""
+
+    def __init__(self, fd: int, limit: int) -> None:
+        super().__init__()
+        self.fd = fd
+        self.limit = limit
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if self.fd < 0:
+            return len(data)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view) :]
+        if os.lseek(self.fd, 0, os.SEEK_CUR) > self.limit:
+            raise OutputLimitExceeded(f"output exceeded {self.limit} bytes")
+        return len(data)
 
 
 _HARNESS_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep

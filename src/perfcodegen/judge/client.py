@@ -35,7 +35,7 @@ from perfcodegen.judge.verdicts import (
     replayed_outcome,
     timed_outcome,
 )
-from perfcodegen.problems.model import TestKind
+from perfcodegen.vocabulary import TestKind
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,7 @@ class ForkServerProcess:
         self.isolation = IsolationLevel.NONE
         self.server_pid: int | None = None
         self.sandbox_uid: int | None = None
+        self.accounting = ""
         self._idle = threading.Event()
         """Set while no job is in progress (close() waits for a job's reader to finish)."""
         self._idle.set()
@@ -133,6 +134,7 @@ class ForkServerProcess:
         self.notes = [str(note) for note in hello["notes"]]
         self.isolation = IsolationLevel(hello["level"])
         self.sandbox_uid = hello.get("uid")
+        self.accounting = str(hello.get("accounting") or "")
         if isolation_rank(self.isolation.value) < isolation_rank(self.allow_isolation.value):
             self.close()
             raise IsolationUnavailable(
@@ -241,6 +243,7 @@ class ForkServerProcess:
             elapsed_s=time.perf_counter() - started,
             notes=list(self.notes),
             isolation=self.isolation.value,
+            accounting=self.accounting,
         )
 
     def _run(self, job: JudgeJob) -> tuple[list[ProgramResult], list[float] | None]:

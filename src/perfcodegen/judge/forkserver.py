@@ -1,12 +1,14 @@
 """The lean fork server: one per worker, started fresh by the judge, never runs candidate code.
 
 The process the judge starts (the *outer* server) unshares its namespaces and forks the
-*inner* server, PID 1 of a new PID namespace, which builds the filesystem view (`sandbox`)
-and serves jobs. For every run (one program, one test, once) the inner server forks a fresh
-run process (`runproc`), measures it from outside and reaps it and everything it left.
+*inner* server, PID 1 of a new PID namespace, which builds the filesystem view (`sandbox`),
+warms up, starts the pristine zygote (`zygote`: PID 1 of a nested PID namespace, started
+before any job is read) and serves jobs. For every run (one program, one test, once) the
+zygote forks a fresh run process (`runproc`), which reads its task from the inner server;
+the inner server measures it from outside, and the zygote reaps it and everything it left.
 
 Protocol (marshal frames on stdin/stdout, see `wire`):
-  server -> judge  {"op": "hello", "level", "notes", "uid", "pid"}
+  server -> judge  {"op": "hello", "level", "notes", "uid", "pid", "accounting"}
   judge -> server  {"op": "job", "programs", "entry_point", "test_setup", "tests", "memory",
                     "repeats", "warmup", "limits"}          (tests carry no expected values)
   server -> judge  {"op": "compiled", "errors": [None | error dict per program],
@@ -40,8 +42,6 @@ import os
 import random  # noqa: F401
 import re  # noqa: F401
 import select
-import signal
-import socket
 import string  # noqa: F401
 import sys
 import time
@@ -51,6 +51,7 @@ from typing import Any
 
 from perfcodegen.judge import runproc, runwatch, sandbox, wire
 from perfcodegen.judge.child import TestSpec, compile_program, describe_error
+from perfcodegen.judge.zygote import Zygote, ignore_signals
 
 IN_FD, OUT_FD = 0, 1
 NULL_EVERY = 2
@@ -74,9 +75,17 @@ BUDGET_FRACTION = 0.8
 """Timing rounds of one test stop before they would exceed this share of the wall limit."""
 
 
+ACCOUNTING = "wait4"
+"""How a run's descendants are accounted (reported in the hello frame and every result): CPU
+time and peak memory of every process a run creates, from `wait4` in the zygote (waited-for
+children through the run's own rusage, microseconds), and the memory it holds in tmpfs and
+memfds (memory jobs). No cgroup: they need root, and runs have none."""
+
+
 class ForkServer:
-    def __init__(self, isolation: sandbox.ServerIsolation) -> None:
+    def __init__(self, isolation: sandbox.ServerIsolation, zygote: Zygote) -> None:
         self.isolation = isolation
+        self.zygote = zygote
 
     def serve(self) -> None:
         wire.write_frame(
@@ -87,6 +96,7 @@ class ForkServer:
                 "notes": list(self.isolation.notes),
                 "uid": self.isolation.sandbox_uid,
                 "pid": os.getpid(),
+                "accounting": ACCOUNTING,
             },
         )
         while True:
@@ -101,14 +111,14 @@ class ForkServer:
         job = _Job(request)
         baseline_kb = None
         if request.get("memory") and job.tests:  # the null program's peak, for net memory
-            baseline_kb = self._run(job.null_task(job.tests[0]), False)["maxrss_kb"]
+            baseline_kb = self._run(job.null_task(job.tests[0]), job, False)["maxrss_kb"]
         wire.write_frame(
             OUT_FD, {"op": "compiled", "errors": job.errors, "baseline_kb": baseline_kb}
         )
         active = sorted(job.codes)
         live: set[int] = set()
         batches = (
-            {p: job.batch(self.isolation, p, live) for p in active} if request.get("batch") else {}
+            {p: job.batch(self.zygote, p, live) for p in active} if request.get("batch") else {}
         )
         try:
             self._serve_tests(job, active, batches)
@@ -141,9 +151,7 @@ class ForkServer:
             ):
                 wire.write_frame(OUT_FD, {"op": "checked", "tests": held})
                 held, held_bytes, unanswered = [], 0, unanswered + 1
-            while unanswered and (
-                lock_step or slow or unanswered >= RUN_AHEAD or _readable(IN_FD)
-            ):
+            while unanswered and (lock_step or slow or unanswered >= RUN_AHEAD or _readable(IN_FD)):
                 active = _still_active(active, wire.read_frame(IN_FD))
                 unanswered -= 1
             if not active:
@@ -153,14 +161,7 @@ class ForkServer:
                 for batch in batches.values():
                     batch.close()
             began = time.monotonic()
-            checked = {
-                p: batches[p].run(index, cpu_s, wall_s)
-                if p in batches and test.kind != "assert"
-                else self._run(
-                    job.task(p, test, False)._replace(cpu_time_s=cpu_s, wall_time_s=wall_s)
-                )
-                for p in active
-            }
+            checked = {p: self._check(job, batches, p, index, cpu_s, wall_s) for p in active}
             slow = time.monotonic() - began > RUN_AHEAD_S
             if not lock_step:
                 held_since = held_since if held else began
@@ -171,7 +172,7 @@ class ForkServer:
             reply = wire.read_frame(IN_FD)
             replay = {p: c for p, c in reply.get("replay", {}).items() if p in checked}
             if replay:  # assertion tests: the calls recorded above, replayed without the program
-                replayed = {p: self._run(job.replay_task(test, c)) for p, c in replay.items()}
+                replayed = {p: self._run(job.replay_task(test, c), job) for p, c in replay.items()}
                 wire.write_frame(OUT_FD, {"op": "replayed", "index": index, "results": replayed})
                 reply = wire.read_frame(IN_FD)
             timed = [p for p in reply.get("time", []) if p in checked]
@@ -188,6 +189,27 @@ class ForkServer:
         for _ in range(unanswered):  # every checked frame gets its answer
             wire.read_frame(IN_FD)
 
+    def _check(
+        self,
+        job: _Job,
+        batches: dict[int, runwatch.CheckBatch],
+        program: int,
+        index: int,
+        cpu_s: float,
+        wall_s: float,
+    ) -> dict[str, Any]:
+        """The check run of `program` on test `index`: in its batch, or in a fresh process
+        for assertion tests, outside verdict-only jobs and for a program that created a
+        process in its batch (it runs fresh from then on, where its children are accounted)."""
+        test = job.tests[index]
+        if program in batches and test.kind != "assert":
+            run = batches[program].run(index, cpu_s, wall_s)
+            if run["ending"] != "fresh":
+                return run
+            batches.pop(program).close()
+        task = job.task(program, test, False)._replace(cpu_time_s=cpu_s, wall_time_s=wall_s)
+        return self._run(task, job)
+
     def _time(
         self, job: _Job, test: TestSpec, checked: dict[int, dict[str, Any]], timed: list[int]
     ) -> tuple[dict[int, dict[str, Any]], dict[str, Any]]:
@@ -198,6 +220,7 @@ class ForkServer:
         in the test's share of the wall limit (at least one timed round is kept)."""
         tasks: dict[int | None, runproc.RunTask] = {p: job.task(p, test) for p in timed}
         tasks[None] = job.null_task(test, timed=True)
+        packed = {lane: runproc.pack_task(task) for lane, task in tasks.items()}
         lanes: list[int | None] = [None, *timed]
         runs: dict[int, dict[str, Any]] = {
             p: {"wall_ns": [], "cpu_ns": [], "changed": None, "ending": None} for p in timed
@@ -216,7 +239,7 @@ class ForkServer:
                     continue
                 if lane is None and (round_index - job.warmup) % NULL_EVERY:
                     continue
-                run = self._run(tasks[lane], keep_payload=lane is not None)
+                run = self._run(tasks[lane], job, lane is not None, packed[lane])
                 if lane is not None and (
                     run["ending"] or run["payload"] != checked[lane]["payload"]
                 ):
@@ -234,20 +257,28 @@ class ForkServer:
                 break
         return runs, null_runs
 
-    def _run(self, task: runproc.RunTask, keep_payload: bool = True) -> dict[str, Any]:
-        """Fork one run process, measure it from outside, kill and reap it and its leftovers."""
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        pid = os.fork()
-        if pid == 0:  # the run process: never returns
-            ours.close()
-            runproc.main(self.isolation, task, theirs.fileno())
-        theirs.close()
+    def _run(
+        self,
+        task: runproc.RunTask,
+        job: _Job,
+        keep_payload: bool = True,
+        packed: bytes | None = None,
+    ) -> dict[str, Any]:
+        """One run process, forked by the zygote, measured from outside, then killed and
+        reaped with its leftovers (by the zygote). `packed`: `task`, already packed."""
+        ours, theirs = runwatch.socket_pair()
+        try:
+            self.zygote.fork(theirs)
+        finally:
+            theirs.close()
         try:
             limit = max(task.result_limit, task.output_limit)
-            run = runwatch.measure(pid, ours.fileno(), task.wall_time_s, limit)
+            run = runwatch.measure(
+                ours, packed or runproc.pack_task(task), task.wall_time_s, limit, job.memory
+            )
         finally:
             ours.close()
-        runwatch.reap(self.isolation, pid, run)
+        runwatch.reap(self.zygote, run, cpu_limit_s=task.cpu_time_s)
         if not keep_payload:
             run["payload"] = None
         return run
@@ -269,7 +300,9 @@ class _Job:
     def __init__(self, request: dict[str, Any]) -> None:
         self.codes: dict[int, CodeType] = {}
         self.errors: list[Any] = []
+        self.memory = bool(request.get("memory"))
         programs: list[str] = request["programs"]
+        self.sources = programs
         for index, source in enumerate(programs):
             try:
                 name = "<candidate>" if len(programs) == 1 else f"<candidate {index}>"
@@ -289,8 +322,10 @@ class _Job:
         )
         # The baseline program: the same harness path as a candidate, doing nothing itself.
         self.null_code = compile_program(null_source, "<null>")
+        self.null_source = null_source
         self._base = runproc.RunTask(
             code=self.null_code,
+            source=null_source,
             entry_point=entry_point,
             test_setup=request["test_setup"],
             test=TestSpec("call", []),
@@ -313,29 +348,29 @@ class _Job:
             return limit, max(2 * limit, wall_s)
         return cpu_s, wall_s
 
-    def batch(
-        self, isolation: sandbox.ServerIsolation, program: int, live: set[int]
-    ) -> runwatch.CheckBatch:
+    def batch(self, zygote: Zygote, program: int, live: set[int]) -> runwatch.CheckBatch:
         """Check runs of `program` sharing one process (verdict-only jobs, see `runwatch`)."""
-        base = self._base._replace(code=self.codes[program])
-        return runwatch.CheckBatch(isolation, base, self.tests, live)
+        base = self._base._replace(code=self.codes[program], source=self.sources[program])
+        return runwatch.CheckBatch(zygote, base, self.tests, live)
 
     def null_task(self, test: TestSpec, timed: bool = False) -> runproc.RunTask:
         """The null program on `test` (same arguments or stdin; assertions are not run)."""
         null_test = TestSpec("call", []) if test.kind == "assert" else test
-        task = self._base._replace(code=self.null_code, test=null_test)
+        task = self._base._replace(code=self.null_code, source=self.null_source, test=null_test)
         return task._replace(null=task) if timed else task
 
     def replay_task(self, test: TestSpec, calls: list[Any]) -> runproc.RunTask:
         """The assertion of `test` run on recorded calls, in a process that runs only the null
         program and the problem's setup (see `assertions`)."""
         replayed = TestSpec("assert", assertion=test.assertion, replay=calls)
-        return self._base._replace(code=self.null_code, test=replayed)
+        return self._base._replace(code=self.null_code, source=self.null_source, test=replayed)
 
     def task(self, program: int, test: TestSpec, timed: bool = True) -> runproc.RunTask:
         """A run of `program` on `test`; timed runs first run the null program untimed (the
         prelude that keeps page faults out of the measurement, see `runproc`)."""
-        task = self._base._replace(code=self.codes[program], test=test)
+        task = self._base._replace(
+            code=self.codes[program], source=self.sources[program], test=test
+        )
         return task._replace(null=self.null_task(test)) if timed else task
 
 
@@ -345,12 +380,16 @@ def serve(argv: list[str]) -> None:
     allow = argv[1] if len(argv) > 1 else "full"
     if cpu is not None:
         os.sched_setaffinity(0, {cpu})
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     isolation = sandbox.isolate(allow, keep_fds=(IN_FD, OUT_FD))  # from here on: PID 1
-    server = ForkServer(isolation)
+    ignore_signals()  # a write to a closed pipe is then BrokenPipeError: the judge is gone
     runproc.warm_up()
     gc.collect()
     gc.freeze()
+    zygote = Zygote(isolation)  # before any job: it never holds one
+    if zygote.notes and isolation.level is sandbox.IsolationLevel.FULL:
+        notes = (*isolation.notes, *zygote.notes)
+        isolation = isolation._replace(level=sandbox.IsolationLevel.PARTIAL, notes=notes)
+    server = ForkServer(isolation, zygote)
     try:
         server.serve()
     except (EOFError, BrokenPipeError):

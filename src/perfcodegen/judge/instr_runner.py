@@ -1,157 +1,73 @@
-"""The instruction-counting runner: `python -c RUNNER_COMMAND < SPEC`.
+"""The instruction-counting process: one program, one test, once; then it exits.
 
-Started by :mod:`perfcodegen.judge.instructions` inside the judge's sandbox, under valgrind
-(callgrind) or natively (hardware counters), once per program. For each test it prepares
-the program in a fresh namespace, collects garbage, seeds `random` with 0 and counts the
-test's first call (fresh arguments are made outside the count). Observed values go back to the judge as marshal frames of plain
-data on its standard output, a pipe (see `wire`); they are compared there, never here.
+Started by :mod:`perfcodegen.judge.instructions` through `sandbox_exec` (the judge's
+sandbox), under valgrind's callgrind (`--instr-atstart=no`), natively for a hardware count
+(the counter is opened on this process by the sandbox's PID 1), or natively without any
+count (the replay of an assertion). Its standard input holds one marshal dict: the program's
+source, the null program's, the entry point, the problem's setup, one test's inputs (never
+an expected value) and the output limit. Nothing else of the job reaches it.
+
+1. trusted prelude, uncounted: read the spec, compile the program (a syntax error is sent
+   back as a "compile" frame), run the null program once on the test (as the timed modes'
+   prelude does, so both counts start from the same warm harness), forbid new processes
+   (`seccomp.COUNTING`), collect garbage, seed `random` with 0, start callgrind's count;
+2. counted, untrusted: `runproc.observe`, exactly as a timed run: the program's definitions,
+   one cold call of the test, the encoding of the observed value. The frame goes to standard
+   output and the process exits at once; callgrind writes the count when it ends.
+The count never travels through this process's output: the judge reads it from callgrind's
+dump pipe (or from the sandbox's PID 1), and compares the value itself.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import marshal
 import os
 import random
 import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, Protocol
+from types import CodeType
+from typing import Any
 
-from pydantic import BaseModel
+from perfcodegen.judge import runproc, sandbox, seccomp, wire
+from perfcodegen.judge.child import TestSpec, compile_program, describe_error
 
-from perfcodegen.judge import wire
-from perfcodegen.judge.child import describe_error, make_runner, prepare
-from perfcodegen.judge.instr_counters import (
-    CallgrindShim,
-    HardwareCounter,
-    InstructionMethod,
-)
-from perfcodegen.judge.model import JudgeJob
-from perfcodegen.plain import is_plain, to_plain
-
-BASELINE_LABEL = "baseline"
-BASELINE_RUNS = 3
-"""Runs of an empty test whose smallest count is the harness overhead subtracted later."""
+COMPILE_STATUS = "compile"
+"""First element of the frame sent for a program that does not compile."""
+READY = b"ready"
+"""The payload of the frame the prelude sends just before the count starts: from then on the
+test's own time budget runs (start-up under valgrind takes seconds on a loaded machine)."""
 
 
-class RunnerSpec(BaseModel):
-    """What the judge asks one runner process to do."""
+class CallgrindShim:
+    """The compiled `callgrind_shim.c` (`instr_counters.build_callgrind_shim`), through ctypes."""
 
-    job: JudgeJob
-    tasks: list[tuple[int, int]]
-    """(program index, test index) pairs, in order."""
-    method: InstructionMethod
-    shim_library: str | None = None
-    """Compiled callgrind shim (CALLGRIND only)."""
-
-
-def task_label(program: int, test: int) -> str:
-    """The callgrind dump label of one task (ASCII, parsed back by the judge)."""
-    return f"p{program}-t{test}"
-
-
-class _Meter(Protocol):
-    def count(self, label: str, run: Callable[[], object]) -> tuple[object, int | None]:
-        """Run once while counting; the count, or None when it is read from callgrind dumps."""
-        ...
-
-
-class _HardwareMeter:
-    def __init__(self) -> None:
-        self._counter = HardwareCounter()
-
-    def count(self, label: str, run: Callable[[], object]) -> tuple[object, int | None]:
-        self._counter.start()
-        try:
-            value = run()
-        finally:
-            instructions = self._counter.stop()
-        return value, instructions
-
-
-class _CallgrindMeter:
     def __init__(self, library: str) -> None:
-        self._shim = CallgrindShim(Path(library))
-        if not self._shim.running_on_valgrind:
-            raise RuntimeError("the callgrind runner was started outside valgrind")
-        self._shim.start_instrumentation()
+        self._lib = ctypes.CDLL(library)
+        self._lib.pcg_running_on_valgrind.restype = ctypes.c_int
 
-    def count(self, label: str, run: Callable[[], object]) -> tuple[object, int | None]:
-        self._shim.start()
-        try:
-            value = run()
-        finally:
-            self._shim.stop_and_dump(label)  # also on errors, so collection never stays on
-        return value, None
+    @property
+    def running_on_valgrind(self) -> bool:
+        return bool(self._lib.pcg_running_on_valgrind())
+
+    def start_instrumentation(self) -> None:
+        """Under `--instr-atstart=no`: from here to the end of the process, everything counts."""
+        self._lib.pcg_start_instrumentation()
 
 
-def _run_task(spec: RunnerSpec, meter: _Meter, program: int, test: int) -> dict[str, Any]:
-    job = spec.job
-    try:
-        prepared = prepare(job.programs[program], job.entry_point, job.test_setup)
-        runner = make_runner(prepared, job.tests[test], output_limit=job.limits.output_bytes)
-    except BaseException as exc:
-        return {"status": "error", "stage": "prepare", "error": describe_error(exc)}
-    try:
-        # No warm-up call: the counted call is the program's first on this test, so nothing
-        # it cached on an earlier call of the same test can make it look cheap.
-        runner.arrange()  # fresh arguments / stdin, outside the count
-        gc.collect()
-        random.seed(0)
-        value, instructions = meter.count(task_label(program, test), runner.act)
-    except BaseException as exc:
-        error = describe_error(exc)
-        return {
-            "status": "error",
-            "stage": "run",
-            "error": error,
-            "truncated": runner.stdout_truncated,
-        }
-    value = to_plain(value)
-    if not is_plain(value):
-        return _not_plain(f"returned an object of type {type(value).__name__}")
-    return {
-        "status": "value",
-        "value": value,
-        "count": instructions,
-        "truncated": runner.stdout_truncated,
-    }
-
-
-def _not_plain(message: str) -> dict[str, Any]:
-    """An observation the judge turns into a wrong answer (as the fork-server child does)."""
-    error = {"type": "NotPlainValue", "message": message, "traceback": "", "in_test": False}
-    return {"status": "error", "stage": "run", "error": error}
-
-
-def _measure_baseline(meter: _Meter, fd: int) -> None:
-    def empty() -> None:
-        return None
-
-    counts = []
-    for _ in range(BASELINE_RUNS):
-        empty()
-        gc.collect()
-        counts.append(meter.count(BASELINE_LABEL, empty)[1])
-    known = [c for c in counts if c is not None]
-    wire.write_frame(fd, {"event": "baseline", "count": min(known) if known else None})
-
-
-def is_compile_error(record: dict[str, Any]) -> bool:
-    """A program that does not compile fails as a whole (SYNTAX_ERROR), like in the judge."""
-    error = record.get("error") or {}
-    return record.get("stage") == "prepare" and error.get("type") == "SyntaxError"
-
-
-def _send(fd: int, record: dict[str, Any]) -> None:
-    try:
-        wire.write_frame(fd, record)
-    except (ValueError, TypeError) as exc:  # plain but not marshallable after all
-        wire.write_frame(fd, {**record, **_not_plain(f"unencodable value: {exc}"), "value": None})
+def _take_stdin() -> bytes:
+    """The spec arrives on standard input; afterwards fd 0 reads from /dev/null."""
+    chunks = []
+    while chunk := os.read(0, 1 << 20):
+        chunks.append(chunk)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    return b"".join(chunks)
 
 
 def _take_stdout() -> int:
-    """Keep the judge's pipe (our stdout) for records; the candidate's prints go nowhere."""
+    """Keep the judge's result pipe on a descriptor of its own; fd 1 becomes /dev/null."""
     records = os.dup(1)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -159,37 +75,49 @@ def _take_stdout() -> int:
     return records
 
 
-def _take_stdin() -> bytes:
-    """The spec arrives on stdin (so argv and sys.path hold no per-run names)."""
-    data = sys.stdin.buffer.read()
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
-    return data
+def _task(spec: dict[str, Any], code: CodeType, test: TestSpec) -> runproc.RunTask:
+    return runproc.RunTask(
+        code=code,
+        entry_point=spec["entry_point"],
+        test_setup=str(spec["test_setup"]),
+        test=test,
+        output_limit=int(spec["output_limit"]),
+        wall_time_s=0.0,
+        cpu_time_s=0.0,
+        memory_mb=0,
+        file_size_mb=0,
+        max_processes=0,
+    )
 
 
-def main() -> int:
-    spec = RunnerSpec.model_validate_json(_take_stdin())
-    fd = _take_stdout()
-    meter: _Meter
-    if spec.method is InstructionMethod.CALLGRIND:
-        meter = _CallgrindMeter(spec.shim_library or "")
-    else:
-        meter = _HardwareMeter()
-    wire.write_frame(fd, {"event": "ready"})
-    _measure_baseline(meter, fd)
-    failed_to_load: set[int] = set()
-    for program, test in spec.tasks:
-        if program in failed_to_load:
-            continue
-        wire.write_frame(fd, {"event": "start", "program": program, "test": test})
-        record = _run_task(spec, meter, program, test)
-        if is_compile_error(record):
-            failed_to_load.add(program)  # the judge marks the whole program
-        _send(fd, {"event": "done", "program": program, "test": test, **record})
-    wire.write_frame(fd, {"event": "finished"})
-    return 0
+def main(argv: list[str]) -> None:
+    """`python -c <lean bootstrap> perfcodegen.judge.instr_runner.main [callgrind SHIM]`."""
+    spec: dict[str, Any] = marshal.loads(_take_stdin())
+    records = _take_stdout()
+    shim = CallgrindShim(argv[1]) if argv[:1] == ["callgrind"] else None
+    if shim is not None and not shim.running_on_valgrind:
+        raise SystemExit("the callgrind count was asked for outside valgrind")
+    try:
+        code = compile_program(str(spec["source"]))
+    except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as exc:
+        frame = marshal.dumps((COMPILE_STATUS, describe_error(exc), False), 2)
+        wire.write_bytes_frame(records, frame)
+        os._exit(0)
+    test = TestSpec(*spec["test"])
+    null_test = TestSpec("call", []) if test.kind == "assert" else test
+    if test.replay is None:  # a replay runs only the null program: nothing to warm
+        runproc.observe(_task(spec, compile_program(str(spec["null_source"]), "<null>"), null_test))
+    task = _task(spec, code, test)
+    seccomp.install(sandbox._libc(), seccomp.COUNTING)
+    gc.collect()
+    random.seed(0)
+    wire.write_bytes_frame(records, READY)
+    if shim is not None:
+        shim.start_instrumentation()
+    # From here on, the candidate's: every instruction up to the process's end counts.
+    wire.write_bytes_frame(records, runproc.observe(task))
+    os._exit(0)
 
 
-RUNNER_COMMAND = "import sys; from perfcodegen.judge.instr_runner import main; sys.exit(main())"
-"""Run with `python -c`: sys.path[0] is then '' rather than this run's temporary directory."""
+if __name__ == "__main__":
+    main(sys.argv[1:])

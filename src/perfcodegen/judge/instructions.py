@@ -1,95 +1,106 @@
 """Deterministic measurement: per-test instruction counts (MeasureMode.INSTRUCTIONS).
 
 Hardware counters (`perf_event_open`, user space only) when the machine has them, else
-callgrind. One runner process per program (all its tests: each valgrind start costs about a
-second), started inside the judge's sandbox by `sandbox_exec` (the fork server's namespaces,
-filesystem view, uid and limits), so programs never share a process and candidates reach
-neither the network nor the project. The runner (:mod:`perfcodegen.judge.instr_runner`)
-sends back observed values as plain data and the judge compares them here. A task that
-crashes or hangs the runner is marked, and ends that program (its other tests are not run).
+callgrind. Every (program, test) gets a fresh sandboxed process (`sandbox_exec`: the fork
+server's namespaces, filesystem view, uid and limits) that holds that program and that
+test's inputs, nothing else: no expected value, no other test, no other program. It counts
+what a timed run times (`instr_runner`): the program's definitions, one cold call, the
+encoding of the value. The null program's count on the same test is subtracted, as the
+timed modes subtract the null run.
+
+The count never comes from the candidate's output. Under callgrind, valgrind writes its one
+dump into a pipe that the counted process holds only inside valgrind's reserved descriptors;
+the judge reads it, and accepts exactly one dump of the whole count
+(`instr_counters.parse_callgrind_dump`).
+With hardware counters, the sandbox's PID 1 opens the counter on the process and reports it
+on a pipe the process never holds. The observed value is compared here, by the judge.
 """
 
 from __future__ import annotations
 
+import compileall
 import contextlib
 import json
+import marshal
 import os
 import select
-import shutil
 import signal
+import site
 import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from perfcodegen.judge import wire
 from perfcodegen.judge.client import lean_command, program_result
+from perfcodegen.judge.decode import UnsafeValue, decode_payload
 from perfcodegen.judge.instr_counters import (
+    DumpRejected,
     InstructionMethod,
     build_callgrind_shim,
     hardware_counters_available,
+    parse_callgrind_dump,
     require_valgrind,
 )
-from perfcodegen.judge.instr_runner import (
-    BASELINE_LABEL,
-    RUNNER_COMMAND,
-    RunnerSpec,
-    is_compile_error,
-    task_label,
-)
+from perfcodegen.judge.instr_runner import COMPILE_STATUS, READY
 from perfcodegen.judge.model import (
     JudgeJob,
     JudgeResult,
-    Limits,
     MeasureMode,
     ProgramResult,
     TestOutcome,
+    Verdict,
 )
-from perfcodegen.judge.sandbox import WORK_DIR, isolation_rank
-from perfcodegen.judge.sandbox_exec import ISOLATION_REFUSED
-from perfcodegen.judge.verdicts import outcome_from_observation
+from perfcodegen.judge.sandbox import WORK_DIR, isolation_rank, package_dir
+from perfcodegen.judge.sandbox_exec import DUMP_FD, ISOLATION_REFUSED
+from perfcodegen.judge.verdicts import outcome_from_run, recorded_calls, replayed_outcome
+from perfcodegen.vocabulary import TestCase, TestKind
 
 CALLGRIND_SLOWDOWN = 50.0
 """Time budgets are multiplied by this under valgrind (measured: 35 to 70x native)."""
 CALLGRIND_MEMORY_OVERHEAD_MB = 512
 """Address space valgrind and callgrind's cost tables need on top of the program's limit."""
-STARTUP_TIMEOUT_S = 120.0
-"""Runner start-up (valgrind, imports, baseline) and the gaps between tasks."""
+STARTUP_S = 60.0
+"""CPU and wall-clock time for a counting process's start-up (valgrind, the interpreter,
+the uncounted prelude), until its READY frame (about 1.5 s of CPU here under valgrind)."""
 TASK_GRACE_S = 3.0
-"""Added to each task's budget: preparing the program, re-translation after a restart."""
-EXIT_GRACE_S = 5.0
-"""How long a runner whose output has ended may take to exit before its sandbox is killed."""
-TOOL_FILE_SIZE_MB = 64
-"""Callgrind writes its dumps under the same file-size limit as the program."""
+"""Added to each test's wall-clock budget after READY: re-translation once the count starts."""
+DUMP_LIMIT_BYTES = 64 << 20
+"""The largest callgrind dump accepted (a run's is about 1 MB)."""
+_REPORT_LIMIT_BYTES = 1 << 16
 _READ_CHUNK = 1 << 16
-_RECORD_BYTES = 64 * 1024
-"""Room per record besides the observed value (error messages, tracebacks)."""
+_RUNNER = "perfcodegen.judge.instr_runner.main"
+_NO_ARGUMENTS: tuple[Any, ...] = ("call", [], None, None, None)
 
 
 @dataclass
-class _Task:
-    program: int
-    test: int
+class _Ended:
+    """What one sandboxed counting process gave back."""
+
+    result: bytes = b""
+    dump: bytes = b""
+    report: bytes = b""
+    overflow: str | None = None
+    timed_out: bool = False
+    returncode: int = 0
+    stderr: str = ""
 
 
 @dataclass
-class _Outcomes:
-    """Everything learnt about a job so far."""
+class _Counted:
+    run: dict[str, Any]
+    """In `verdicts.outcome_from_run` form: {"payload": bytes} or {"ending", "message"}."""
+    count: int | None = None
+    compile_error: dict[str, Any] | None = None
 
-    observed: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
-    """(program, test) -> what the runner observed, in `verdicts.outcome_from_observation` form."""
-    baselines: list[int] = field(default_factory=list)
+
+@dataclass
+class _State:
     notes: list[str] = field(default_factory=list)
     isolation: str | None = None
-    """The weakest isolation level any runner of the job had."""
-
-
-class _RunnerFailed(Exception):
-    """The runner died or hung outside any task (valgrind or interpreter start-up)."""
+    """The weakest isolation level any process of the job had."""
+    nulls: dict[int, _Counted] = field(default_factory=dict)
 
 
 def resolve_method(method: InstructionMethod | None) -> InstructionMethod:
@@ -104,297 +115,317 @@ def resolve_method(method: InstructionMethod | None) -> InstructionMethod:
 def run_instructions(
     job: JudgeJob, method: InstructionMethod | None = None, isolation: str = "full"
 ) -> JudgeResult:
-    """Count instructions per (program, test); verdicts as the judge gives them.
-
-    Each program gets runner processes of its own (never shared with the program it is
-    compared with), started inside the judge's sandbox (`sandbox_exec`)."""
+    """Count instructions per (program, test), each in a fresh sandboxed process; verdicts as
+    the judge gives them."""
     started = time.perf_counter()
     chosen = resolve_method(method)
-    outcomes = _Outcomes()
+    counter = _Counter(job, chosen, isolation)
     if method is None and chosen is InstructionMethod.CALLGRIND:
-        outcomes.notes.append("hardware instruction counters unavailable; using callgrind")
-    outcomes.notes.append(
-        f"instructions counted with {chosen.value}"
-        + (" (bit-identical across runs)" if chosen is InstructionMethod.CALLGRIND else "")
+        counter.state.notes.append("hardware instruction counters unavailable; using callgrind")
+    counter.state.notes.append(
+        f"instructions counted with {chosen.value}, one process per (program, test), net of "
+        "the null program" + (" (bit-identical across runs)" if counter.callgrind else "")
     )
-    launch = _launcher(chosen)
-    for program in range(len(job.programs)):
-        tasks = [_Task(program, t) for t in range(len(job.tests))]
-        _run_batch(job, chosen, tasks, launch, outcomes, isolation)
-    programs = [_program_result(job, p, outcomes) for p in range(len(job.programs))]
+    programs = [counter.program(p) for p in range(len(job.programs))]
     return JudgeResult(
         job_id=job.job_id,
         mode=MeasureMode.INSTRUCTIONS,
         programs=programs,
         elapsed_s=time.perf_counter() - started,
-        notes=outcomes.notes,
-        isolation=outcomes.isolation or "none",
+        notes=counter.state.notes,
+        isolation=counter.state.isolation or "none",
     )
 
 
-def _launcher(method: InstructionMethod) -> Callable[[Path], list[str]]:
-    """Command line of one runner, given its dump directory."""
-    runner = [sys.executable, "-c", RUNNER_COMMAND]
-    if method is InstructionMethod.HARDWARE:
-        return lambda dumps: runner
-    valgrind = require_valgrind()
-    return lambda dumps: [
-        valgrind,
-        "--tool=callgrind",
-        "-q",
-        "--instr-atstart=no",
-        "--collect-atstart=no",
-        f"--callgrind-out-file={dumps / 'callgrind.out'}",
-        *runner,
-    ]
+class _Counter:
+    def __init__(self, job: JudgeJob, method: InstructionMethod, isolation: str) -> None:
+        self.job, self.method, self.allow = job, method, isolation
+        self.callgrind = method is InstructionMethod.CALLGRIND
+        self.valgrind = require_valgrind() if self.callgrind else ""
+        self.shim = str(build_callgrind_shim()) if self.callgrind else ""
+        _refresh_bytecode()
+        entry = job.entry_point
+        self.null_source = (
+            f"def {entry}(*args, **kwargs):\n    return None\n" if entry else "pass\n"
+        )
+        self.state = _State()
 
+    def program(self, index: int) -> ProgramResult:
+        outcomes: list[TestOutcome] = []
+        for t, test in enumerate(self.job.tests):
+            counted = self.count(self.job.programs[index], _inputs(test))
+            if counted.compile_error is not None:
+                return program_result(self.job, [], counted.compile_error)
+            outcomes.append(self._outcome(t, test, counted))
+        return program_result(self.job, outcomes, None)
 
-def _slowdown(method: InstructionMethod) -> float:
-    return CALLGRIND_SLOWDOWN if method is InstructionMethod.CALLGRIND else 1.0
+    def _outcome(self, index: int, test: TestCase, counted: _Counted) -> TestOutcome:
+        outcome = outcome_from_run(index, test, counted.run, self.job.compare, None)
+        if outcome.verdict is Verdict.PASSED and test.kind is TestKind.ASSERT:
+            replay = (test.kind.value, None, test.assertion, None, recorded_calls(counted.run))
+            ended = self._launch(self.null_source, replay, counted=False)
+            outcome = replayed_outcome(outcome, self._interpret(ended, counted=False).run)
+        if outcome.verdict is Verdict.PASSED and counted.count is not None:
+            null = self._null(index, test).count
+            if null is None:
+                message = "the null program's count failed (see the notes)"
+                update = {"verdict": Verdict.SANDBOX_ERROR, "error_message": message}
+                outcome = outcome.model_copy(update=update)
+            else:
+                outcome.instructions = max(counted.count - null, 0)
+        return outcome
 
+    def _null(self, index: int, test: TestCase) -> _Counted:
+        """The null program's count on `test` (on no arguments for an assertion test, whose
+        assertion the null program would fail: as the timed modes' null run)."""
+        if index not in self.state.nulls:
+            inputs = _inputs(test) if test.kind is not TestKind.ASSERT else _NO_ARGUMENTS
+            null = self.count(self.null_source, inputs)
+            if null.count is None:
+                reason = null.run.get("message") or "no count"
+                self.state.notes.append(f"the null program's count on test {index}: {reason}")
+            self.state.nulls[index] = null
+        return self.state.nulls[index]
 
-def _sandbox_config(
-    limits: Limits, method: InstructionMethod, tasks: int, dumps: Path, isolation: str
-) -> dict[str, Any]:
-    """Limits for the runner process (which runs every task of its batch), for `sandbox_exec`."""
-    slowdown = _slowdown(method)
-    overhead_mb = CALLGRIND_MEMORY_OVERHEAD_MB if method is InstructionMethod.CALLGRIND else 0
-    shim = [str(build_callgrind_shim().parent)] if method is InstructionMethod.CALLGRIND else []
-    return {
-        "allow": isolation,
-        "writable": [str(dumps)],
-        "read_only": shim,
-        "memory_mb": limits.memory_mb + overhead_mb,
-        "cpu_time_s": STARTUP_TIMEOUT_S + tasks * (limits.cpu_time_s * slowdown + TASK_GRACE_S),
-        "file_size_mb": max(limits.file_size_mb, TOOL_FILE_SIZE_MB),
-        "max_processes": limits.max_processes,
-        "no_aslr": True,
-    }
+    def count(self, source: str, inputs: tuple[Any, ...]) -> _Counted:
+        """Count `source` on one test's inputs (kind, args, assertion, stdin, replay)."""
+        return self._interpret(self._launch(source, inputs, counted=True), counted=True)
 
+    def _slowdown(self) -> float:
+        return CALLGRIND_SLOWDOWN if self.callgrind else 1.0
 
-def _run_batch(
-    job: JudgeJob,
-    method: InstructionMethod,
-    tasks: list[_Task],
-    launch: Callable[[Path], list[str]],
-    outcomes: _Outcomes,
-    isolation: str,
-) -> None:
-    """Run one program's tasks in one sandboxed runner; a task that crashes or hangs it ends
-    the program (its remaining tests are not run)."""
-    shim = str(build_callgrind_shim()) if method is InstructionMethod.CALLGRIND else None
-    spec = RunnerSpec(
-        job=job.model_copy(update={"job_id": ""}),  # the runner's history must not vary
-        tasks=[(t.program, t.test) for t in tasks],
-        method=method,
-        shim_library=shim,
-    )
-    root = Path(tempfile.mkdtemp(prefix="perfcodegen-instr-"))
-    try:
-        work, dumps = root / "work", root / "dumps"
-        work.mkdir()
-        dumps.mkdir()
-        spec_path = root / "spec.json"
-        spec_path.write_text(spec.model_dump_json(), encoding="utf-8")
-        read_fd, write_fd = os.pipe()
-        try:
-            config = _sandbox_config(job.limits, method, len(tasks), dumps, isolation)
-            command = lean_command(
-                "perfcodegen.judge.sandbox_exec.main", json.dumps(config), "--", *launch(dumps)
-            )
-            with (root / "stderr.txt").open("wb") as stderr, spec_path.open("rb") as spec_file:
+    def _budget_s(self) -> float:
+        """Wall-clock time a test may take once the count has started."""
+        return self.job.limits.wall_time_s * self._slowdown() + TASK_GRACE_S
+
+    def _launch(self, source: str, test: tuple[Any, ...], counted: bool) -> _Ended:
+        """Run one counting process to its end; returns its three pipes' contents."""
+        limits = self.job.limits
+        spec = {
+            "source": source,
+            "null_source": self.null_source,
+            "entry_point": self.job.entry_point,
+            "test_setup": self.job.test_setup,
+            "test": test,
+            "output_limit": limits.output_bytes,
+        }
+        under_valgrind = counted and self.callgrind
+        inner = lean_command(_RUNNER, *(("callgrind", self.shim) if under_valgrind else ()))
+        inner[1:1] = ["-S"]  # no site: a second less under valgrind (the hash seed stays 0)
+        if under_valgrind:
+            inner = [
+                self.valgrind, "--tool=callgrind", "-q", "--vgdb=no", "--instr-atstart=no",
+                f"--callgrind-out-file=/proc/self/fd/{DUMP_FD}", *inner,
+            ]  # fmt: skip
+        report_r, report_w = os.pipe()
+        dump_r, dump_w = os.pipe() if under_valgrind else (-1, -1)
+        result_r, result_w = os.pipe()
+        config = {
+            "allow": self.allow,
+            "report_fd": report_w,
+            "dump_fd": dump_w if under_valgrind else None,
+            "hardware": counted and not self.callgrind,
+            "read_only": [os.path.dirname(self.shim)] if under_valgrind else [],
+            "memory_mb": limits.memory_mb + (CALLGRIND_MEMORY_OVERHEAD_MB if under_valgrind else 0),
+            "cpu_time_s": STARTUP_S + self.job.limits.cpu_time_s * self._slowdown(),
+            "file_size_mb": limits.file_size_mb,
+            "max_processes": limits.max_processes,
+            "no_aslr": True,
+        }
+        command = lean_command("perfcodegen.judge.sandbox_exec.main", json.dumps(config), "--")
+        ended = _Ended()
+        with tempfile.TemporaryFile() as spec_file, tempfile.TemporaryFile() as stderr:
+            spec_file.write(marshal.dumps(spec))
+            spec_file.seek(0)
+            try:
                 process = subprocess.Popen(
-                    command,
-                    cwd=work,
+                    [*command, *inner],
+                    cwd="/",
                     env=_runner_env(),
                     stdin=spec_file,
-                    stdout=write_fd,  # fixed fd number: the runner's history never varies
+                    stdout=result_w,
                     stderr=stderr,
+                    pass_fds=tuple(fd for fd in (report_w, dump_w) if fd >= 0),
                     start_new_session=True,
                 )
-            os.close(write_fd)
-            write_fd = -1
-            _follow(process, read_fd, job.limits, method, outcomes, len(tasks))
-        except _RunnerFailed as exc:
-            _fail_runner(tasks, str(exc), root / "stderr.txt", outcomes)
-            return
+            finally:
+                for fd in (report_w, dump_w, result_w):
+                    if fd >= 0:
+                        os.close(fd)
+            pipes = {result_r: "result", report_r: "report"}
+            if dump_r >= 0:
+                pipes[dump_r] = "dump"
+            try:
+                self._drain(process, pipes, ended)
+            finally:
+                for fd in pipes:
+                    os.close(fd)
+            stderr.seek(0)
+            ended.stderr = stderr.read()[-2000:].decode("utf-8", errors="replace").strip()
+        ended.returncode = process.returncode
+        return ended
+
+    def _drain(
+        self, process: subprocess.Popen[bytes], pipes: dict[int, str], ended: _Ended
+    ) -> None:
+        limits = {
+            "result": self.job.limits.result_bytes + self.job.limits.output_bytes + 65536,
+            "dump": DUMP_LIMIT_BYTES,
+            "report": _REPORT_LIMIT_BYTES,
+        }
+        chunks: dict[str, list[bytes]] = {name: [] for name in limits}
+        sizes = dict.fromkeys(limits, 0)
+        deadline = time.monotonic() + STARTUP_S
+        ready = len(READY) + wire.HEADER_SIZE
+        open_fds = set(pipes)
+        try:
+            while open_fds and ended.overflow is None:
+                left = deadline - time.monotonic()
+                readable = (
+                    select.select(list(open_fds), [], [], max(left, 0))[0] if left > 0 else []
+                )
+                if not readable:
+                    ended.timed_out = True
+                    break
+                for fd in readable:
+                    chunk = os.read(fd, _READ_CHUNK)
+                    name = pipes[fd]
+                    if not chunk:
+                        open_fds.discard(fd)
+                        continue
+                    if name == "result" and sizes[name] < ready <= sizes[name] + len(chunk):
+                        deadline = time.monotonic() + self._budget_s()  # the count started
+                    sizes[name] += len(chunk)
+                    chunks[name].append(chunk)
+                    if sizes[name] > limits[name]:
+                        ended.overflow = name
         finally:
-            os.close(read_fd)
-            if write_fd >= 0:
-                os.close(write_fd)
-        if method is InstructionMethod.CALLGRIND:
-            _attach_callgrind_counts(dumps, outcomes)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+            if open_fds:  # timed out or over a limit: end the whole sandbox
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        ended.result, ended.dump, ended.report = (b"".join(chunks[n]) for n in limits)
+
+    def _interpret(self, ended: _Ended, counted: bool) -> _Counted:
+        """The run (for the verdict) and the count of one ended process."""
+        exit_record = self._reports(ended)
+        if exit_record and exit_record.get("counter_error"):
+            message = f"no hardware instruction counter: {exit_record['counter_error']}"
+            return _Counted({"ending": "sandbox", "message": message})
+        problem = _ending(ended, exit_record, self._budget_s(), self.method)
+        if problem is not None:
+            return _Counted({"ending": problem[0], "message": problem[1]})
+        payload = _single_frame(ended.result)
+        if isinstance(payload, str):
+            return _Counted({"ending": "crash", "message": payload})
+        with contextlib.suppress(UnsafeValue):
+            decoded = decode_payload(payload)
+            if isinstance(decoded, tuple) and decoded[:1] == (COMPILE_STATUS,):
+                error = decoded[1] if len(decoded) > 1 and isinstance(decoded[1], dict) else {}
+                return _Counted({"payload": payload}, compile_error=error)
+        if not counted:
+            return _Counted({"payload": payload})
+        if not self.callgrind:
+            count = exit_record.get("instructions") if exit_record else None
+            if not isinstance(count, int):
+                message = "the hardware instruction counter could not be read"
+                return _Counted({"ending": "sandbox", "message": message})
+            return _Counted({"payload": payload}, count=count)
+        try:
+            return _Counted({"payload": payload}, count=parse_callgrind_dump(ended.dump))
+        except DumpRejected as exc:
+            return _Counted({"ending": "crash", "message": f"instruction count rejected: {exc}"})
+
+    def _reports(self, ended: _Ended) -> dict[str, Any] | None:
+        """Note the isolation PID 1 reported; return its exit record, if any."""
+        exit_record = None
+        buffer = wire.FrameBuffer(_REPORT_LIMIT_BYTES)
+        with contextlib.suppress(wire.FrameTooLarge, ValueError, EOFError, TypeError):
+            for record in buffer.feed(ended.report):  # PID 1's own frames: trusted
+                if record.get("event") == "isolation":
+                    self._note_isolation(record)
+                elif record.get("event") == "exit":
+                    exit_record = record
+        return exit_record
+
+    def _note_isolation(self, record: dict[str, Any]) -> None:
+        level, state = str(record.get("level")), self.state
+        if state.isolation is None or isolation_rank(level) < isolation_rank(state.isolation):
+            state.isolation = level
+        for note in record.get("notes") or []:
+            if str(note) not in state.notes:
+                state.notes.append(str(note))
+
+
+def _ending(
+    ended: _Ended, exit_record: dict[str, Any] | None, budget_s: float, method: InstructionMethod
+) -> tuple[str, str] | None:
+    """(status, message) for a process that did not end normally, else None."""
+    if ended.overflow == "result":
+        return "output_limit", "the program's result exceeded the limit"
+    if ended.overflow:
+        return "crash", f"the {ended.overflow} pipe exceeded its limit"
+    if ended.timed_out:
+        return "timeout", f"no result within {budget_s:.0f} s ({method.value})"
+    if exit_record is None:
+        if ended.returncode == ISOLATION_REFUSED:
+            reason = "the sandbox is below the accepted isolation level (see --isolation)"
+        else:
+            reason = f"the sandbox ended without a report; stderr: {ended.stderr or 'empty'}"
+        return "sandbox", reason
+    status = int(exit_record.get("status", -1))
+    if status > 128:
+        sig = signal.Signals(status - 128)
+        if sig is signal.SIGXCPU:
+            return "timeout", "CPU time limit exceeded"
+        return "crash", f"the program was killed by {sig.name}"
+    if status != 0:
+        said = ended.stderr.strip().splitlines()[-2:]  # valgrind's reason, when it is valgrind's
+        detail = f": {' '.join(said)[-300:]}" if said else ""
+        return "crash", f"the program exited (status {status}) during the test{detail}"
+    return None
+
+
+def _single_frame(data: bytes) -> bytes | str:
+    """The payload of the one result frame that must follow the prelude's READY frame in
+    `data` (or the prelude's compile-error frame alone), or why there is none."""
+    frames: list[bytes] = []
+    while (size := wire.frame_size(data)) is not None and len(frames) < 3:
+        end = wire.HEADER_SIZE + size
+        if len(data) < end:
+            return "the program exited in the middle of its result"
+        frames.append(data[wire.HEADER_SIZE : end])
+        data = data[end:]
+    if frames and frames[0] != READY:
+        return frames[0]  # the prelude's own frame: the program did not compile
+    if len(frames) < 2:
+        return "the program exited without a result (status 0)"
+    if len(frames) > 2 or data:
+        return "the program wrote more than its one result frame"
+    return frames[1]
+
+
+def _refresh_bytecode() -> None:
+    """Compile the package's stale modules, as an import would. The counting processes never
+    write bytecode; a stale .pyc makes each of them compile the module again in its prelude,
+    which leaves another heap behind for the count (seen: +4.6% on a loop that allocates)."""
+    with contextlib.suppress(OSError):
+        compileall.compile_dir(package_dir(), quiet=2)
+
+
+def _inputs(test: TestCase) -> tuple[Any, ...]:
+    return (test.kind.value, test.args, test.assertion, test.stdin, None)
 
 
 def _runner_env() -> dict[str, str]:
     return {
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": WORK_DIR,
         "TMPDIR": WORK_DIR,
         "LANG": "C.UTF-8",
+        # Installed packages, for programs that import them; not the judge's own sys.path,
+        # which varies with how it was started (and would move every count a little).
+        "PYTHONPATH": os.pathsep.join(site.getsitepackages()),
     }
-
-
-def _follow(
-    process: subprocess.Popen[bytes],
-    read_fd: int,
-    limits: Limits,
-    method: InstructionMethod,
-    outcomes: _Outcomes,
-    tasks: int,
-) -> _Task | None:
-    """Read the runner's records until it finishes (None) or dies in a task (that task)."""
-    task_budget = limits.wall_time_s * _slowdown(method) + TASK_GRACE_S
-    frames = wire.FrameBuffer(max_bytes=(limits.output_bytes + _RECORD_BYTES) * (tasks + 4))
-    current: _Task | None = None
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    try:
-        while True:
-            readable, _, _ = select.select([read_fd], [], [], max(deadline - time.monotonic(), 0))
-            chunk = os.read(read_fd, _READ_CHUNK) if readable else b""
-            if not chunk:
-                break
-            try:
-                records = frames.feed(chunk)
-            except (wire.FrameTooLarge, ValueError, EOFError, TypeError) as exc:
-                if current is None:
-                    raise _RunnerFailed(f"unreadable runner output ({exc})") from exc
-                message = f"the program's output exceeded the limit ({exc})"
-                outcomes.observed[(current.program, current.test)] = _failure(
-                    "output_limit", message
-                )
-                return current
-            for record in records:
-                event = record.get("event") if isinstance(record, dict) else None
-                if event == "finished":
-                    return None
-                if event == "isolation":
-                    _note_isolation(outcomes, record)
-                elif event == "baseline" and isinstance(record.get("count"), int):
-                    outcomes.baselines.append(record["count"])
-                elif event == "start":
-                    current = _Task(int(record["program"]), int(record["test"]))
-                elif event == "done" and current is not None:
-                    outcomes.observed[(current.program, current.test)] = record
-                    current = None
-                budget = STARTUP_TIMEOUT_S if current is None else task_budget
-                deadline = time.monotonic() + budget
-    finally:
-        _kill_group(process, grace_s=EXIT_GRACE_S if readable else 0.0)
-    if current is None:
-        raise _RunnerFailed(f"the runner stopped outside any test ({_exit_text(process)})")
-    key = (current.program, current.test)
-    if not readable:
-        message = f"no result within {task_budget:.0f} s ({method.value})"
-        outcomes.observed[key] = _failure("timeout", message)
-    else:
-        outcomes.observed[key] = _death_observation(process.returncode)
-    return current
-
-
-def _note_isolation(outcomes: _Outcomes, record: dict[str, Any]) -> None:
-    level = str(record.get("level"))
-    if outcomes.isolation is None or isolation_rank(level) < isolation_rank(outcomes.isolation):
-        outcomes.isolation = level
-    for note in record.get("notes") or []:
-        if str(note) not in outcomes.notes:
-            outcomes.notes.append(str(note))
-
-
-def _signal_of(returncode: int) -> int | None:
-    """The signal that ended the runner: the sandbox's PID 1 reports it as 128 + signal."""
-    if returncode < 0:
-        return -returncode
-    return returncode - 128 if returncode > 128 else None
-
-
-def _exit_text(process: subprocess.Popen[bytes]) -> str:
-    code = process.returncode
-    if code == ISOLATION_REFUSED:
-        return "the sandbox is below the accepted isolation level (see --isolation)"
-    sig = _signal_of(code)
-    return f"killed by {signal.Signals(sig).name}" if sig else f"exit status {code}"
-
-
-def _kill_group(process: subprocess.Popen[bytes], grace_s: float = 0.0) -> None:
-    """Kill the runner's sandbox, after `grace_s` for it to exit on its own (its output has
-    ended: the sandbox's PID 1 is reaping it and will report how it ended)."""
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=grace_s)
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-
-
-def _failure(status: str, message: str) -> dict[str, Any]:
-    return {"status": status, "message": message}
-
-
-def _death_observation(returncode: int) -> dict[str, Any]:
-    sig = _signal_of(returncode)
-    if sig == signal.SIGXCPU:
-        return _failure("timeout", "CPU time limit exceeded")
-    if sig:
-        return _failure("crash", f"the program was killed by {signal.Signals(sig).name}")
-    return _failure("crash", f"the program exited (status {returncode}) during the test")
-
-
-def _fail_runner(tasks: list[_Task], reason: str, stderr_path: Path, outcomes: _Outcomes) -> None:
-    tail = stderr_path.read_text(encoding="utf-8", errors="replace")[-1000:].strip()
-    message = f"instruction-counting runner failed: {reason}; stderr: {tail or 'empty'}"
-    outcomes.notes.append(message)
-    for task in tasks:
-        key = (task.program, task.test)
-        outcomes.observed.setdefault(key, _failure("sandbox", message))
-
-
-def read_callgrind_dumps(directory: Path) -> dict[str, int]:
-    """Label -> smallest instruction count over callgrind dumps made by DUMP_STATS_AT(label)."""
-    counts: dict[str, int] = {}
-    trigger = "desc: Trigger: Client Request: "
-    for path in directory.glob("callgrind.out*"):
-        label, total = None, None
-        with path.open(encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                if line.startswith(trigger):
-                    label = line[len(trigger) :].strip()
-                elif line.startswith(("totals:", "summary:")):
-                    total = int(line.split(":", 1)[1].split()[0])
-                    break
-        if label is not None and total is not None:
-            counts[label] = min(total, counts.get(label, total))
-    return counts
-
-
-def _attach_callgrind_counts(dumps: Path, outcomes: _Outcomes) -> None:
-    counts = read_callgrind_dumps(dumps)
-    if BASELINE_LABEL in counts:
-        outcomes.baselines.append(counts[BASELINE_LABEL])
-    for (program, test), record in outcomes.observed.items():
-        if record.get("count") is None:
-            record["count"] = counts.get(task_label(program, test))
-
-
-def _program_result(job: JudgeJob, program: int, outcomes: _Outcomes) -> ProgramResult:
-    baseline = min(outcomes.baselines, default=0)
-    tests: list[TestOutcome] = []
-    compile_error = None
-    for index, test in enumerate(job.tests):
-        observed = outcomes.observed.get((program, index))
-        if observed is None:
-            continue
-        if is_compile_error(observed):
-            compile_error = observed["error"]
-            break
-        outcome = outcome_from_observation(index, test, observed, job.compare)
-        count = observed.get("count")
-        if isinstance(count, int):
-            outcome = outcome.model_copy(update={"instructions": max(count - baseline, 0)})
-        tests.append(outcome)
-    return program_result(job, tests, compile_error)

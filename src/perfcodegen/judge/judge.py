@@ -11,8 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from perfcodegen.judge.backend import Backend
-from perfcodegen.judge.instructions import run_instructions
+from perfcodegen.judge.backend import Backend, require_mode
 from perfcodegen.judge.model import (
     CompareOptions,
     JudgeJob,
@@ -23,7 +22,7 @@ from perfcodegen.judge.model import (
     TestOutcome,
 )
 from perfcodegen.judge.pool import LocalBackend
-from perfcodegen.problems.model import Problem, TestCase
+from perfcodegen.vocabulary import Problem, TestCase
 
 
 class JudgeConfig(BaseModel):
@@ -72,15 +71,11 @@ class Judge:
         cls, config: JudgeConfig | None = None, backend: Backend | None = None
     ) -> Judge:
         judge = cls(config, backend)
-        starter = getattr(judge.backend, "start", None)
-        if starter is not None:
-            await starter()
+        await judge.backend.start()
         return judge
 
     async def __aenter__(self) -> Judge:
-        starter = getattr(self.backend, "start", None)
-        if starter is not None:
-            await starter()
+        await self.backend.start()
         return self
 
     async def __aexit__(
@@ -92,8 +87,8 @@ class Judge:
         await self.backend.aclose()
 
     async def run(self, job: JudgeJob) -> JudgeResult:
-        if job.mode is MeasureMode.INSTRUCTIONS:
-            return await asyncio.to_thread(run_instructions, job, None, self.config.isolation)
+        """One job on the backend; a mode it cannot run is refused (`UnsupportedMode`)."""
+        require_mode(self.backend, job.mode)
         return await self.backend.submit(job)
 
     async def run_many(self, jobs: Iterable[JudgeJob]) -> AsyncIterator[JudgeResult]:

@@ -11,7 +11,8 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from perfcodegen.problems.model import TestCase
+from perfcodegen.vocabulary.measure import MeasureMode as MeasureMode
+from perfcodegen.vocabulary.problem import TestCase
 
 
 class Verdict(str, Enum):
@@ -23,20 +24,6 @@ class Verdict(str, Enum):
     OUTPUT_LIMIT = "output_limit"
     SYNTAX_ERROR = "syntax_error"
     SANDBOX_ERROR = "sandbox_error"
-
-
-class MeasureMode(str, Enum):
-    CHECK = "check"
-    """Correctness only: each test once, no timing loop."""
-    WALL = "wall"
-    """Warm-up, then `repeats` timed runs per test (perf_counter) and CPU time."""
-    PAIRED = "paired"
-    """Several programs timed alternately (A B, B A, ...), each run its own fresh process."""
-    MEMORY = "memory"
-    """Peak memory per test (ru_maxrss of the run and its leftovers, minus the null program's);
-    no timing. Every mode reports it; this one only skips timing."""
-    INSTRUCTIONS = "instructions"
-    """Deterministic per-test instruction counts (perf_event_open or callgrind)."""
 
 
 class Limits(BaseModel):
@@ -62,13 +49,14 @@ class Limits(BaseModel):
 class CompareOptions(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    float_rel_tol: float = 1e-6
-    float_abs_tol: float = 1e-6
-    """Defaults follow EvalPlus (atol from the test when given)."""
+    float_rel_tol: float = 1e-7
+    """The relative part of a test's float tolerance (EvalPlus's rtol). Tolerance applies only
+    to tests that carry one (`TestCase.atol`, set by the loaders where the benchmark's
+    harness has one): every other comparison is exact, as the benchmark's `==`."""
     strict_types: bool = False
     """False (default): Python's `==`, as HumanEval's `check()`, MBPP's asserts and EvalPlus
-    compare (0 == False), with float tolerance where a float is expected. True: a bool is not
-    an int and containers must have the same type."""
+    compare (0 == False). True: a bool is not an int and containers must have the same
+    type."""
     ignore_trailing_whitespace: bool = True
     """stdout: strip trailing whitespace on each line and trailing blank lines (Judge0's rule)."""
     ignore_all_whitespace: bool = False
@@ -94,6 +82,10 @@ class JudgeJob(BaseModel):
     time_limits_s: list[float] | None = None
     """Per-test wall-clock limits of the check runs (EvalPlus style: a factor of the
     reference's time with a floor); None: `limits.wall_time_s` for every test."""
+    round: int = Field(default=0, exclude_if=lambda value: value == 0)
+    """Timed jobs: which batch of rounds of a sequential measurement this is (0: the first);
+    further batches of the same programs and tests differ only here, so their content
+    address differs (`perfcodegen.measuring`). Left out of dumps when 0."""
     fresh_process_per_test: bool = False
     """CHECK mode: run every test in a fresh process. By default a verdict-only job runs a
     program's tests one after another in one sandboxed process (as human-eval and EvalPlus
@@ -117,6 +109,9 @@ class TestOutcome(BaseModel):
     load on the machine, unlike `times_s`)."""
     overhead_s: float | None = None
     """The harness's own CPU time per run (trimmed mean of the null program), subtracted."""
+    overhead_spread_s: float | None = None
+    """The harness's run-to-run spread on this test (standard deviation of the null program's
+    CPU times): net times below a few of these are unresolved (`judge.stats.resolution`)."""
     peak_memory_kb: int | None = None
     instructions: int | None = None
     error_type: str | None = None
@@ -188,6 +183,10 @@ class JudgeResult(BaseModel):
     """Things the user should know (e.g. 'network isolation unavailable')."""
     isolation: str = "full"
     """The sandbox's isolation level for this job ("full", "partial" or "none")."""
+    accounting: str = ""
+    """How the CPU time and memory of a run's descendants were accounted ("wait4": every
+    process a run creates, reaped with `wait4`; docs/judge.md, "Everything a run does counts");
+    empty where no fork server ran (instruction counts, remote backends)."""
 
     @property
     def result(self) -> ProgramResult:

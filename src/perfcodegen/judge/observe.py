@@ -16,7 +16,7 @@ from typing import Any
 from perfcodegen.judge.client import ForkServerProcess
 from perfcodegen.judge.model import JudgeJob, Limits, MeasureMode
 from perfcodegen.judge.verdicts import observation_from_run
-from perfcodegen.problems.model import TestCase
+from perfcodegen.vocabulary import TestCase
 
 
 @dataclass(frozen=True)

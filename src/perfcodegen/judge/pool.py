@@ -12,12 +12,16 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
+from perfcodegen.judge.backend import ALL_MODES
 from perfcodegen.judge.client import ForkServerProcess, available_cpus
 from perfcodegen.judge.instructions import run_instructions
 from perfcodegen.judge.model import JudgeJob, JudgeResult, MeasureMode
 
 
 class LocalBackend:
+    modes = ALL_MODES
+    """Instruction counts run in processes of their own (callgrind/perf), the rest on the pool."""
+
     def __init__(
         self, workers: int | None = None, pin_cpus: bool = True, isolation: str = "full"
     ) -> None:

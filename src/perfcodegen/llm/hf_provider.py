@@ -1,7 +1,9 @@
 """``hf/<hf-id-or-path>[+<adapter>]``: in-process transformers generation (extra ``hf``).
 
 ``hf/<base>+<adapter folder>`` loads the base model with a LoRA adapter from
-`perfcodegen finetune train` (peft, extra ``finetune``; see finetune/adapters.py).
+`perfcodegen finetune train` (peft, extra ``finetune``; see llm/adapters.py).
+``hf/PATH.gguf`` (and ``hf-base/PATH.gguf``) loads a GGUF file: transformers reads it with
+``gguf_file=`` (package ``gguf``, extra ``local``) once, into a cached folder (llm/gguf.py).
 
 The chat template of the model formats the conversation (``hf-base/...``: a raw prompt, for
 base models without one); generation runs in a worker thread,
@@ -16,7 +18,8 @@ import time
 from typing import Any
 
 from perfcodegen.errors import require
-from perfcodegen.finetune.adapters import attach_adapter, parse_adapted_model
+from perfcodegen.llm.adapters import AdaptedModel, attach_adapter, parse_adapted_model
+from perfcodegen.llm.gguf import resolve_weights
 from perfcodegen.llm.model import ChatMessage, GenerateConfig, ModelOutput, RequestContext, Usage
 from perfcodegen.llm.raw_prompt import raw_prompt
 
@@ -47,7 +50,8 @@ class HFProvider:
     def _load(self) -> None:
         if self._model is None:
             transformers = self._transformers
-            spec = self._spec
+            # a GGUF file (hf/PATH.gguf): its transformers folder, converted once (llm/gguf.py)
+            spec = AdaptedModel(resolve_weights(self._spec.base), self._spec.adapter)
             self._tokenizer = transformers.AutoTokenizer.from_pretrained(spec.tokenizer_source)
             model = transformers.AutoModelForCausalLM.from_pretrained(
                 spec.base, torch_dtype="auto", device_map=self._device_map

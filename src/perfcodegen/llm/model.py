@@ -88,3 +88,17 @@ class ModelProvider(Protocol):
     ) -> ModelOutput: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class Reachable(Protocol):
+    """A provider behind a server, which it can probe before the first call."""
+
+    async def check_reachable(self) -> None: ...
+
+
+async def check_reachable(model: ModelProvider) -> None:
+    """Fail fast, with one clear line, when the model's server cannot be reached (providers
+    without a server pass)."""
+    if isinstance(model, Reachable):
+        await model.check_reachable()

@@ -3,8 +3,8 @@
 Covers OpenAI itself, ``vllm serve``, SGLang, Ollama, llama.cpp's server and hosted APIs.
 ``endpoint="completions"`` (model spec ``completions/<model>``) sends a raw prompt to
 ``/v1/completions`` instead, for base models that have no chat template.
-Concurrency is bounded by a semaphore; retries (tenacity, exponential backoff with jitter)
-cover rate limits, server errors, timeouts and dropped connections. Requests the server
+Concurrency and retries are the model layer's (`llm.base.RequestGate`: exponential backoff
+with jitter) and cover rate limits, server errors, timeouts and dropped connections. Requests the server
 rejects (400, 401, 404, ...) are not retried: they become a clear ``ModelCallError``.
 
 Before its first request a provider checks, in seconds, that the server answers at all
@@ -19,16 +19,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import random
 import time
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import openai
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from perfcodegen.errors import PerfCodegenError
-from perfcodegen.llm.base import ModelCallError
+from perfcodegen.llm.base import Failure, ModelCallError, RequestGate
+from perfcodegen.llm.base import RetryPolicy as RetryPolicy
 from perfcodegen.llm.model import (
     RETRY_LOGGER,
     ChatMessage,
@@ -68,16 +66,6 @@ def _reason(exc: BaseException | None) -> str:
     return type(exc).__name__ if exc is not None else "failed"
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard to retry transient failures."""
-
-    max_attempts: int = 8
-    initial_backoff_s: float = 1.0
-    max_backoff_s: float = 60.0
-    jitter_s: float = 1.0
-
-
 def is_transient(exc: BaseException) -> bool:
     """Rate limits, 5xx, request timeouts and dropped connections are worth retrying."""
     if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
@@ -85,6 +73,13 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in _RETRYABLE_STATUS or exc.status_code >= 500
     return False
+
+
+def _failure(exc: BaseException) -> Failure | None:
+    """How the request gate reads a failed request (None: not a request failure)."""
+    if isinstance(exc, (openai.APIConnectionError, openai.APIStatusError)):
+        return Failure(is_transient(exc), _reason(exc), _retry_after_s(exc))
+    return None
 
 
 def _retry_after_s(exc: BaseException | None) -> float | None:
@@ -113,8 +108,6 @@ class OpenAIProvider:
         retry: RetryPolicy | None = None,
         endpoint: Literal["chat", "completions"] = "chat",
     ) -> None:
-        if max_connections < 1:
-            raise PerfCodegenError(f"max_connections must be at least 1, got {max_connections}")
         base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
         api_key = api_key or os.environ.get("OPENAI_API_KEY") or None
         if api_key is None and base_url is None:
@@ -131,11 +124,12 @@ class OpenAIProvider:
             api_key=api_key or PLACEHOLDER_API_KEY,
             base_url=base_url,
             timeout=timeout_s,
-            max_retries=0,  # tenacity owns retries
+            max_retries=0,  # the request gate owns retries
         )
         self.base_url = str(self._client.base_url).rstrip("/")
-        self._slots = asyncio.Semaphore(max_connections)
-        self._retry = retry or RetryPolicy()
+        self._gate = RequestGate(
+            self.name, _failure, max_connections=max_connections, policy=retry
+        )
         self._probe_lock = asyncio.Lock()
         self._reachable = False
 
@@ -148,27 +142,16 @@ class OpenAIProvider:
     ) -> ModelOutput:
         """One chat completion; ``latency_s`` is the successful attempt's request time."""
         await self._ensure_reachable()
-        policy = self._retry
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(is_transient),
-            stop=stop_after_attempt(policy.max_attempts),
-            wait=self._backoff,
-            before_sleep=self._announce_retry,
-            reraise=True,
-        )
         try:
-            async for attempt in retrying:
-                with attempt:
-                    return await self._request_once(messages, config)
+            return await self._gate.call(lambda: self._request_once(messages, config))
         except openai.APIStatusError as exc:
             raise self._describe(exc, transient=is_transient(exc)) from exc
         except openai.APIConnectionError as exc:
             raise ModelCallError(
-                f"{self.name}: could not reach {self.base_url} after {policy.max_attempts} "
+                f"{self.name}: could not reach {self.base_url} after {self._gate.policy.max_attempts} "
                 f"attempts ({type(exc).__name__}: {exc}); is the server running?",
                 retryable=True,
             ) from exc
-        raise AssertionError("unreachable: tenacity either returns or raises")
 
     async def _ensure_reachable(self) -> None:
         if self._reachable:
@@ -203,26 +186,6 @@ class OpenAIProvider:
             if exc.status_code in (401, 403):
                 raise self._describe(exc, transient=False) from exc
 
-    def _announce_retry(self, state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        wait = state.next_action.sleep if state.next_action else 0.0
-        log.warning(
-            "%s: %s; retry %d of %d in %.1f s",
-            self.name,
-            _reason(exc),
-            state.attempt_number,
-            self._retry.max_attempts - 1,
-            wait,
-        )
-
-    def _backoff(self, state: RetryCallState) -> float:
-        policy = self._retry
-        exponential = policy.initial_backoff_s * 2.0 ** (state.attempt_number - 1)
-        exponential = min(exponential, policy.max_backoff_s) + random.uniform(0, policy.jitter_s)
-        exc = state.outcome.exception() if state.outcome else None
-        hint = _retry_after_s(exc)
-        return min(max(exponential, hint or 0.0), policy.max_backoff_s)
-
     async def _request_once(
         self, messages: list[ChatMessage], config: GenerateConfig
     ) -> ModelOutput:
@@ -237,14 +200,13 @@ class OpenAIProvider:
             params["stop"] = list(config.stop)
         if self.endpoint == "completions":
             return await self._complete_once(messages, params)
-        async with self._slots:
-            started = time.perf_counter()
-            response = await self._client.chat.completions.create(
-                model=self.model,
-                messages=[{"role": m.role, "content": m.content} for m in messages],  # type: ignore[misc]
-                **params,
-            )
-            latency = time.perf_counter() - started
+        started = time.perf_counter()
+        response = await self._client.chat.completions.create(
+            model=self.model,
+            messages=[{"role": m.role, "content": m.content} for m in messages],  # type: ignore[misc]
+            **params,
+        )
+        latency = time.perf_counter() - started
         return self._output(response, latency)
 
     def _output(self, response: object, latency: float) -> ModelOutput:
@@ -278,12 +240,11 @@ class OpenAIProvider:
         self, messages: list[ChatMessage], params: dict[str, Any]
     ) -> ModelOutput:
         """One ``/v1/completions`` request with the conversation as a raw prompt."""
-        async with self._slots:
-            started = time.perf_counter()
-            response = await self._client.completions.create(
-                model=self.model, prompt=raw_prompt(messages), **params
-            )
-            latency = time.perf_counter() - started
+        started = time.perf_counter()
+        response = await self._client.completions.create(
+            model=self.model, prompt=raw_prompt(messages), **params
+        )
+        latency = time.perf_counter() - started
         if not response.choices:
             raise ModelCallError(f"{self.name}: the server returned no choices")
         choice = response.choices[0]
@@ -305,7 +266,7 @@ class OpenAIProvider:
         if transient:
             text = (
                 f"{self.name}: {where} kept failing (HTTP {status}: {detail}) after "
-                f"{self._retry.max_attempts} attempts; try again later or lower --max-connections"
+                f"{self._gate.policy.max_attempts} attempts; try again later or lower --max-connections"
             )
         elif status == 404:
             text = (

@@ -17,10 +17,11 @@ LOCAL_SERVER_URLS = {
 
 PROVIDERS = (
     "openai", "completions", "ollama", "vllm-server", "vllm", "vllm-base", "hf", "hf-base", "replay",
-    "mock",
+    "mock", "local",
 )
 """``completions``, ``vllm-base`` and ``hf-base`` serve base models: raw prompts, no chat
-template (``completions`` through an OpenAI-compatible server's /v1/completions)."""
+template (``completions`` through an OpenAI-compatible server's /v1/completions). ``local``
+(the packaged Gemma 3 270M) and ``local/PATH.gguf`` run a GGUF file in process."""
 
 
 def get_model(
@@ -37,7 +38,10 @@ def get_model(
     With ``cache`` the provider is wrapped in :class:`CachedModel` (replay never is: its
     answers are already on disk).
     """
-    provider_name, model = split_spec(spec)
+    if spec == "local" or spec.startswith("local+"):  # the packaged model[+adapter]
+        provider_name, model = "local", spec[len("local") :]
+    else:
+        provider_name, model = split_spec(spec)
     provider: ModelProvider
     if provider_name in ("openai", "completions", *LOCAL_SERVER_URLS):
         from perfcodegen.llm.openai_provider import PLACEHOLDER_API_KEY, OpenAIProvider
@@ -60,6 +64,10 @@ def get_model(
         from perfcodegen.llm.hf_provider import HFProvider
 
         provider = HFProvider(model, raw_prompts=provider_name == "hf-base")
+    elif provider_name == "local":
+        from perfcodegen.llm.local_provider import LocalProvider
+
+        provider = LocalProvider(model)
     elif provider_name == "mock":
         from perfcodegen.llm.mock import MockModel
 

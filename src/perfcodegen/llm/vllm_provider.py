@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from perfcodegen.errors import require
-from perfcodegen.finetune.adapters import parse_adapted_model
+from perfcodegen.llm.adapters import parse_adapted_model
 from perfcodegen.llm.model import ChatMessage, GenerateConfig, ModelOutput, RequestContext, Usage
 from perfcodegen.llm.raw_prompt import raw_prompt
 

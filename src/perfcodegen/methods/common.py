@@ -75,7 +75,7 @@ async def ensure_correct(
 def feedback_turn(
     session: ProblemSession, candidate: Candidate, result: ProgramResult, style: CorrectnessStyle
 ) -> Conversation:
-    tests = session.feedback_tests
+    tests = session.check_tests  # the tests `session.check` ran, in its order
     test = failing_test(session.problem, tests, result)
     template = "correctness_reflect" if style == "reflect" else "correctness_direct"
     text = render(

@@ -33,7 +33,7 @@ from perfcodegen.methods.ecco_execution import execute_on_public_tests
 from perfcodegen.methods.prompts import render
 from perfcodegen.methods.session import Candidate, Conversation, ProblemSession
 from perfcodegen.metrics.records import CandidateOutcome, ProblemOutcome
-from perfcodegen.problems.model import Problem, TestCase
+from perfcodegen.vocabulary import Problem, TestCase
 
 FAMILY = "ecco"
 PARADIGMS = ("nl2code", "edit")

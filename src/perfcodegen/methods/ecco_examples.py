@@ -15,12 +15,10 @@ from pathlib import Path
 
 from perfcodegen.config import RunConfig
 from perfcodegen.errors import DataError, PerfCodegenError
-from perfcodegen.problems.model import Problem
 from perfcodegen.problems.registry import LoadOptions, get_benchmark, load_benchmark
+from perfcodegen.vocabulary import Problem
 
 TRAIN_SPLIT = "train"
-ECCO_VARIANTS = {"nl2code": "generate", "edit": "edit"}
-"""The ECCO loader's variant holding each paradigm's train pairs."""
 
 
 @dataclass(frozen=True)
@@ -46,12 +44,8 @@ def load_examples(config: RunConfig) -> tuple[Example, ...]:
             f"few-shot draws its examples from a train split, and benchmark {config.selection.benchmark!r} "
             f"has none (splits: {', '.join(info.splits) or 'none'})"
         )
-    variant = config.selection.variant
-    if variant is None and config.selection.benchmark == "ecco":
-        variant = ECCO_VARIANTS[config.selection.paradigm]
-    extra = dict(config.selection.load_options)
-    if config.selection.benchmark == "ecco":
-        extra["tests"] = "skip"  # demonstrations need programs, not tests
+    variant = config.selection.variant or info.traits.default_variant(config.selection.paradigm)
+    extra = {**config.selection.load_options, **info.traits.demonstration_options}
     options = LoadOptions(
         split=TRAIN_SPLIT,
         data=Path(config.selection.data) if config.selection.data else None,

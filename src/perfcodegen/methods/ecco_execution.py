@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from perfcodegen.errors import PerfCodegenError
 from perfcodegen.judge.model import MeasureMode, ProgramResult, TestOutcome, Verdict
 from perfcodegen.methods.feedback import describe_outcome
 from perfcodegen.methods.prompts import render
-from perfcodegen.methods.session import Candidate, ProblemSession
-from perfcodegen.problems.model import TestCase
+from perfcodegen.methods.session import Candidate, Conversation, ProblemSession
+from perfcodegen.store import CandidateRecord
+from perfcodegen.vocabulary import Problem, TestCase
 
 NOT_MEASURED = "not measured"
 
@@ -122,3 +124,21 @@ def _memory_of(outcome: TestOutcome | None) -> float | None:
     if outcome is None or outcome.peak_memory_kb is None:
         return None
     return float(outcome.peak_memory_kb)
+
+
+INPUT_PHASE = "input"
+
+
+def input_candidate(problem: Problem) -> Candidate:
+    """The problem's input program as a candidate that the judge can run (never recorded)."""
+    if problem.input_program is None:
+        raise PerfCodegenError(f"{problem.id} has no input program to execute")
+    record = CandidateRecord(
+        id=f"{problem.id}#input",
+        problem_id=problem.id,
+        sample_index=0,
+        phase=INPUT_PHASE,
+        method="finetune-exec",
+        code=problem.input_program,
+    )
+    return Candidate(record=record, conversation=Conversation())

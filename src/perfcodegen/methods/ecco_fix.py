@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from perfcodegen.judge.model import MeasureMode
 from perfcodegen.methods.judging import JudgeService
-from perfcodegen.problems.model import Problem, TestCase
+from perfcodegen.vocabulary import Problem, TestCase
 
 
 async def is_almost_correct(problem: Problem, judge: JudgeService) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from perfcodegen.judge.model import ProgramResult, TestOutcome, Verdict
-from perfcodegen.problems.model import Problem, TestCase
+from perfcodegen.vocabulary import Problem, TestCase
 
 _VERDICT_WORDS = {
     Verdict.TIMEOUT: "Time limit exceeded: the program did not finish in time.",

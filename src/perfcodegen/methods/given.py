@@ -31,7 +31,8 @@ def fastest_correct_sample(outcome: ProblemOutcome) -> CandidateOutcome | None:
 
 
 def _given(config: RunConfig) -> GivenPrograms:
-    return GivenPrograms(SolutionSet.load(config.method.solutions or REFERENCE))
+    method = config.method
+    return GivenPrograms(SolutionSet.load(method.solutions or REFERENCE, method.solutions_join))
 
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from perfcodegen.judge.model import JudgeJob, JudgeResult, MeasureMode
-from perfcodegen.problems.model import Problem, TestCase
+from perfcodegen.vocabulary import Problem, TestCase
 
 
 class JudgeService(Protocol):

@@ -8,11 +8,10 @@ from types import MappingProxyType
 
 from perfcodegen.config import RunConfig
 from perfcodegen.errors import PerfCodegenError, UnknownNameError
-from perfcodegen.finetune import methods as finetune_methods
-from perfcodegen.methods import ecco, given, perf_agents, perf_strategies, perfcodegen
+from perfcodegen.methods import ecco, finetuned, given, perf_agents, perf_strategies, perfcodegen
 from perfcodegen.methods.base import Method, MethodInfo
 
-_MODULES = (perfcodegen, perf_strategies, perf_agents, ecco, given, finetune_methods)
+_MODULES = (perfcodegen, perf_strategies, perf_agents, ecco, given, finetuned)
 
 METHODS: Mapping[str, MethodInfo] = MappingProxyType(
     {info.name: info for module in _MODULES for info in module.METHODS}

@@ -30,11 +30,12 @@ from perfcodegen.llm.model import (
     Purpose,
     RequestContext,
 )
-from perfcodegen.measuring import timing_tests
+from perfcodegen.measuring import correctness_tests, timing_tests
 from perfcodegen.methods.judging import JudgeService
-from perfcodegen.problems.model import Problem, TestCase
+from perfcodegen.problems.registry import traits_of
 from perfcodegen.store import CallRecord, CandidateRecord, RunStore
 from perfcodegen.store.shared import SharedResults
+from perfcodegen.vocabulary import Problem, TestCase
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,13 @@ class ProblemSession:
         return self.problem.tests
 
     @property
+    def check_tests(self) -> list[TestCase]:
+        """The feedback tests correctness checks use: the benchmark's own (stress tests
+        attached for timing never judge a program)."""
+        own = traits_of(self.config.selection.benchmark).always_stress
+        return correctness_tests(self.feedback_tests, own)
+
+    @property
     def timing_tests(self) -> list[TestCase]:
         """The feedback tests that timing uses (`--timing-tests`)."""
         return timing_tests(self.feedback_tests, self.config.measurement.timing_tests)
@@ -138,7 +146,7 @@ class ProblemSession:
         conversation = with_system_prompt(conversation, self.config.generation.system_prompt)
         greedy_temperature = self.config.generation.refine_temperature or 0.0
         params = GenerateConfig(
-            temperature=greedy_temperature if greedy else self.config.generation.temperature,
+            temperature=greedy_temperature if greedy else (self.config.generation.temperature or 0.0),
             top_p=1.0 if greedy else self.config.generation.top_p,
             max_tokens=self.config.generation.max_tokens,
             # One fixed seed for all k samples would make a server return k equal answers.
@@ -217,9 +225,9 @@ class ProblemSession:
         """Correctness on the feedback tests (or the given ones); by default it stops at the
         first failure."""
         if candidate.code is None:
-            return _unparsed(candidate, len(tests or self.feedback_tests))
+            return _unparsed(candidate, len(tests or self.check_tests))
         result = await self.run_job(
-            [candidate.code], tests if tests is not None else self.feedback_tests,
+            [candidate.code], tests if tests is not None else self.check_tests,
             MeasureMode.CHECK, candidate_id=candidate.id,
             stop_at_first_failure=stop_at_first_failure, time_limits_s=time_limits_s,
         )
@@ -250,11 +258,20 @@ class ProblemSession:
         candidate_id: str | None = None,
         stop_at_first_failure: bool = True,
         time_limits_s: list[float] | None = None,
+        repeats: int | None = None,
+        round_index: int = 0,
+        fresh_processes: bool = False,
     ) -> JudgeResult:
-        """Run (or replay) a judge job; content-addressed so equal work is done once."""
+        """Run (or replay) a judge job; content-addressed so equal work is done once.
+        `repeats`/`round_index`: a timed batch's rounds and number; `fresh_processes`: a check
+        run per test in a process of its own, whose CPU time is a figure (`perfcodegen.sequential`)."""
         job = self.judge.make_job(
             programs, self.problem, mode, tests, stop_at_first_failure, time_limits_s
         )
+        if repeats is not None or round_index:
+            job = job.model_copy(update={"repeats": repeats or job.repeats, "round": round_index})
+        if fresh_processes:
+            job = job.model_copy(update={"fresh_process_per_test": True})
         key = job_key(job, self._digest(tests))
         job = job.model_copy(update={"job_id": key[:16]})
         recorded = self.store.get_judge(key)

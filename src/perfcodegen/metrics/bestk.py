@@ -19,8 +19,9 @@ mean over problems of reference time / final time.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from perfcodegen.errors import PerfCodegenError
@@ -47,6 +48,12 @@ class ProblemScore:
     solved: bool
     final_time_s: float | None = None
     reference_time_s: float | None = None
+    decision: str | None = None
+    """The final program's %Opt decision from its ratio interval (`judge.stats.Decision`)."""
+    ratio: tuple[float, float, float] | None = None
+    """(ratio, low, high): final time / the fastest reference's, with its 95% interval."""
+    rounds: int | None = None
+    timing_failure: str | None = None
 
     @property
     def timed(self) -> bool:
@@ -88,6 +95,10 @@ class BestKMetrics:
     pass_at_k_pct: float | None = None
     speedup_mean_of_ratios: float | None = None
     """The released code's Speedup: mean over timed problems of reference / final time."""
+    decisions: dict[str, int] = field(default_factory=dict)
+    """%Opt as decisions over the solved problems in scope: how many final programs are
+    'optimized', 'not_optimized', 'undecided' (interval straddles 0.9) or 'unresolved';
+    'no interval' where none was measured (fixed-E runs of earlier versions, instructions)."""
 
     def with_pass_at_k(self, value: float | None) -> BestKMetrics:
         return replace(self, pass_at_k_pct=value)
@@ -168,11 +179,18 @@ def score_problem(
     drop_over: float | None = None,
 ) -> ProblemScore:
     final = final_program(outcome, k, view, selection, drop_over)
+    interval = None
+    if final is not None and None not in (final.ratio, final.ratio_low, final.ratio_high):
+        interval = (final.ratio or 0.0, final.ratio_low or 0.0, final.ratio_high or 0.0)
     return ProblemScore(
         problem_id=outcome.problem_id,
         solved=final is not None,
         final_time_s=final.time_s if final else None,
         reference_time_s=outcome.reference_time_s,
+        decision=final.decision if final else None,
+        ratio=interval,
+        rounds=final.rounds if final else None,
+        timing_failure=final.timing_failure if final else None,
     )
 
 
@@ -201,7 +219,18 @@ def summarize(
         speedup=reference_total / final_total if timed and final_total > 0 else None,
         speedup_problems=len(timed),
         speedup_mean_of_ratios=speedup_over_ratios(timed),
+        decisions=decision_counts(in_scope),
     )
+
+
+DECISIONS = ("optimized", "not_optimized", "undecided", "unresolved", "no interval")
+
+
+def decision_counts(scores: Iterable[ProblemScore]) -> dict[str, int]:
+    """How many solved problems' final programs have each %Opt decision (`DECISIONS`; a
+    program whose timing failed counts under 'no interval')."""
+    counts = Counter(s.decision or "no interval" for s in scores if s.solved)
+    return {name: counts[name] for name in DECISIONS} if counts else {}
 
 
 def speedup_over_ratios(scores: Iterable[ProblemScore]) -> float | None:

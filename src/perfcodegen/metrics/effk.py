@@ -25,8 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from math import comb
 
+from perfcodegen.vocabulary.stress import DEFAULT_CASES_PER_LEVEL as DEFAULT_CASES_PER_LEVEL
+
 DEFAULT_HARDNESS: tuple[float, ...] = (0.0, 3.0, 3.0, 4.0)
-DEFAULT_CASES_PER_LEVEL: tuple[int, ...] = (8, 4, 4, 4)
 DEFAULT_ALPHA = 2.0
 """ENAMEL's time-out factor."""
 DEFAULT_TOLERANCE_S = 0.01

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from perfcodegen.judge.model import Verdict
 from perfcodegen.store.records import Phase
+from perfcodegen.vocabulary.measure import unit_of
 
 SAMPLE_PHASE = Phase.SAMPLE
 CORRECTNESS_PHASE = Phase.CORRECTNESS
@@ -33,6 +34,22 @@ class CandidateOutcome(BaseModel):
     """Total over tests of trimmed-mean times (Eq. 1 summed over tests)."""
     per_test_s: list[float] | None = None
     memory_kb: int | None = None
+    ratio: float | None = None
+    """Paired mode: time / the fastest reference's, geometric mean over paired rounds of the
+    resolved tests (`judge.stats`); `ratio_low`..`ratio_high` is its 95% interval."""
+    ratio_low: float | None = None
+    ratio_high: float | None = None
+    decision: str | None = None
+    """%Opt as a decision: 'optimized', 'not_optimized', 'undecided' (the interval straddles
+    the threshold) or 'unresolved' (no test above the harness's resolution)."""
+    rounds: int | None = None
+    """Timed runs per test behind `time_s` (pooled over batches)."""
+    per_test_ratio: list[list[float] | None] | None = None
+    """Per timing test: [ratio, low, high], or None where unresolved."""
+    unresolved_tests: int = 0
+    timing_failure: str | None = None
+    """Why the program has no time although it is correct (a time-out on a stress input);
+    its verdict and pass@k are the benchmark's own tests' and do not change."""
 
     @property
     def is_refinement(self) -> bool:
@@ -62,6 +79,13 @@ class ProblemOutcome(BaseModel):
     timing_tests: str = "all"
     """Which tests the times cover ('base' or 'all'; see RunConfig.timing_tests)."""
     timing_test_count: int | None = None
+    timed_level: int | None = None
+    """The stress level the figures come from (smaller levels that left a decision open are
+    not kept); None: the given tests."""
+    resolution_s: float | None = None
+    """The smallest net time per test that counts (the harness's measured spread)."""
+    timing_cpu_s: float | None = None
+    """CPU seconds the timed runs of this problem took (harness included)."""
     final_candidate_id: str | None = None
     model_calls: int = 0
     prompt_tokens: int = 0
@@ -69,8 +93,9 @@ class ProblemOutcome(BaseModel):
 
     @property
     def cost_unit(self) -> str:
-        """'s' for times, 'instructions' for instruction counts."""
-        return "instructions" if self.measure == "instructions" else "s"
+        """'s' for times, 'instructions' for instruction counts (`Measure.unit`; an untimed
+        run's, which has no figures, is 's')."""
+        return unit_of(self.measure) or "s"
 
     @property
     def samples_drawn(self) -> int:

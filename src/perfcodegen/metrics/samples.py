@@ -35,6 +35,11 @@ class SampleSummary(BaseModel):
     memory_kb_mean: float | None = None
     """Mean peak memory of the timed samples (`--memory`), net of the harness, in KiB."""
     reference_memory_kb_mean: float | None = None
+    decisions: dict[str, int] = {}
+    """%Opt decisions of the correct samples against the fastest reference (optimized,
+    not_optimized, undecided, unresolved; `judge.stats`), beside the point-estimate ratios."""
+    timed_tests: str | None = None
+    """Which tests the figures were timed on (`timed_tests_note`)."""
 
 
 def sample_summary(outcomes: list[ProblemOutcome]) -> SampleSummary:
@@ -72,9 +77,28 @@ def sample_summary(outcomes: list[ProblemOutcome]) -> SampleSummary:
         timing_tests=next((o.timing_tests for o in outcomes), None),
         memory_kb_mean=_mean(c.memory_kb for s in per_task.values() for c in s),
         reference_memory_kb_mean=_mean(o.reference_memory_kb for o in outcomes),
+        decisions=dict(
+            sorted(Counter(c.decision for s in per_task.values() for c in s if c.decision).items())
+        ),
+        timed_tests=timed_tests_note(outcomes),
     )
 
 
 def _mean(values: Iterable[float | int | None]) -> float | None:
     present = [float(v) for v in values if v is not None]
     return statistics.fmean(present) if present else None
+
+
+def timed_tests_note(outcomes: Iterable[ProblemOutcome]) -> str | None:
+    """Which tests the figures were timed on, e.g. 'Timed tests: stress inputs at level 2
+    for 30 problems, given tests for 4 (verdicts and pass@k: always the benchmark's own).'"""
+    kinds = Counter(
+        f"stress inputs at level {o.timed_level}" if o.timed_level is not None
+        else f"{o.timing_tests} tests"
+        for o in outcomes
+        if o.reference_time_s is not None or any(c.time_s is not None for c in o.candidates)
+    )
+    if not kinds:
+        return None
+    parts = ", ".join(f"{kind} for {count} problem(s)" for kind, count in sorted(kinds.items()))
+    return f"Timed tests: {parts} (verdicts and pass@k: always the benchmark's own tests)."

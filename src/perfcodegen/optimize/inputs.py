@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import doctest
 import json
+import math
 import random
 import string
 import subprocess
@@ -169,16 +170,50 @@ def _parts(annotation: str) -> tuple[str, list[str]]:
     return ast.unparse(node).rsplit(".", 1)[-1], []
 
 
-def hypothesis_strategy(annotation: str | None) -> Any:
-    """A hypothesis strategy for an annotation's source, or None when it is not supported."""
+Domain = tuple[float, float]
+"""The closed range a numeric parameter's hypothesis values are drawn from."""
+NUMBERS = ("int", "float")
+
+
+def parse_domain(text: str) -> tuple[str, Domain]:
+    """`--domain NAME=LOW..HIGH` (e.g. 'n=0..30') -> (name, (low, high))."""
+    name, sep, bounds = text.partition("=")
+    low_text, dots, high_text = bounds.partition("..")
+    try:
+        if not sep or not dots or not name.strip().isidentifier():
+            raise ValueError
+        low, high = float(low_text), float(high_text)
+    except ValueError:
+        raise PerfCodegenError(f"--domain takes NAME=LOW..HIGH, e.g. n=0..30 (got {text!r})") from None
+    if low > high:
+        raise PerfCodegenError(f"--domain {text}: LOW is above HIGH")
+    return name.strip(), (low, high)
+
+
+def observed_domain(values: Sequence[Any]) -> Domain | None:
+    """Where a numeric parameter lives, from the values the function was seen with (captured
+    calls, doctests): never negative if none was, up to twice the largest seen. None when
+    nothing numeric was seen (then hypothesis keeps its default range)."""
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if not numbers or len(numbers) < len(values) or not all(math.isfinite(v) for v in numbers):
+        return None
+    low, high = min(numbers), max(numbers)
+    return (0 if low >= 0 else 2 * low, 2 * high if high > 0 else 0)
+
+
+def hypothesis_strategy(annotation: str | None, domain: Domain | None = None) -> Any:
+    """A hypothesis strategy for an annotation's source, or None when it is not supported;
+    `domain` bounds an `int` or `float` parameter."""
     if annotation is None:
         return None
     from hypothesis import strategies as st
 
     head, args = _parts(annotation)
+    ints = (math.ceil(domain[0]), math.floor(domain[1])) if domain else (-50, 50)  # small: collisions
+    floats = domain or (-1e6, 1e6)
     scalars: dict[str, Callable[[], Any]] = {
-        "int": lambda: st.integers(-50, 50),  # small: repeated values and collisions are likely
-        "float": lambda: st.floats(-1e6, 1e6, allow_nan=False),
+        "int": lambda: st.integers(*ints),
+        "float": lambda: st.floats(*floats, allow_nan=False),
         "str": lambda: st.text(max_size=20),
         "bool": st.booleans,
         "bytes": lambda: st.binary(max_size=20),
@@ -208,10 +243,30 @@ def hypothesis_strategy(annotation: str | None) -> Any:
     return None
 
 
-def hypothesis_inputs(target: Target, examples: int = HYPOTHESIS_EXAMPLES) -> list[list[Any]]:
+def hypothesis_inputs(
+    target: Target,
+    examples: int = HYPOTHESIS_EXAMPLES,
+    seen: Sequence[Sequence[Any]] = (),
+    domains: Sequence[tuple[str, Domain]] = (),
+) -> list[list[Any]]:
     """Deterministic (derandomised) hypothesis examples for the parameters' annotations;
-    empty when any parameter has no annotation the mapping supports."""
-    strategies = [hypothesis_strategy(a) for a in target.annotations]
+    empty when any parameter has no annotation the mapping supports. A numeric parameter is
+    drawn from its `domains` entry (the user's `--domain`), else from the range its `seen`
+    values (captured calls, doctests) imply (`observed_domain`): `fib(n)` seen with n >= 0
+    is never called with a negative n."""
+    chosen = dict(domains)
+    unknown = sorted(set(chosen) - set(target.names))
+    if unknown:
+        raise PerfCodegenError(
+            f"--domain: {target.function} has no parameter {unknown[0]!r} "
+            f"(its parameters: {', '.join(target.names) or 'none'})"
+        )
+    strategies = []
+    for index, annotation in enumerate(target.annotations):
+        name = target.names[index] if index < len(target.names) else ""
+        numeric = annotation in NUMBERS
+        domain = chosen.get(name) or observed_domain([a[index] for a in seen if index < len(a)])
+        strategies.append(hypothesis_strategy(annotation, domain if numeric else None))
     if not strategies or any(s is None for s in strategies):
         return []
     from hypothesis import HealthCheck, Phase, given, settings

@@ -15,26 +15,28 @@ like the original on every input and is measurably faster.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from perfcodegen.config import Measurement
 from perfcodegen.errors import PerfCodegenError
-from perfcodegen.judge import Judge, JudgeConfig, MeasureMode
+from perfcodegen.judge import Judge, MeasureMode
 from perfcodegen.judge.observe import ValueObserver
 from perfcodegen.llm.extract import extract_code
 from perfcodegen.llm.model import ChatMessage, GenerateConfig, Purpose, RequestContext
 from perfcodegen.llm.registry import get_model
+from perfcodegen.methods.prompts import render
 from perfcodegen.metrics.growth import GrowthFit, fit_growth
 from perfcodegen.optimize import inputs as sources
 from perfcodegen.optimize.target import OBSERVED, Target, function_from_program
-from perfcodegen.problems.model import Problem, TestCase
+from perfcodegen.plan import judge_config
+from perfcodegen.vocabulary import Problem, TestCase
 
 BASELINE_SIZE = 1
 """Timed too: its time (definitions, call, a trivial input) is subtracted before the growth
 fit, which would otherwise flatten at small sizes."""
-SYSTEM = "You are an expert Python performance engineer. You make code faster without changing what it does."
 
 
 class NoFasterVersion(PerfCodegenError):
@@ -57,6 +59,8 @@ class OptimizeOptions:
     isolation: Literal["full", "partial", "none"] = "full"
     temperature: float = 0.2
     max_tokens: int = 2048
+    domains: tuple[tuple[str, tuple[float, float]], ...] = ()
+    """`--domain`: (parameter, (low, high)) bounds of hypothesis's numeric inputs."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,9 @@ def collect_inputs(
     captured = sources.captured_inputs(target, options.tests)
     checking = [LabelledInput("captured", a) for a in captured]
     checking += [LabelledInput("doctest", a) for a in sources.doctest_inputs(target)]
-    checking += [LabelledInput("hypothesis", a) for a in sources.hypothesis_inputs(target)]
+    seen = [c.args for c in checking]  # the function's domain, as its calls show it
+    drawn = sources.hypothesis_inputs(target, seen=seen, domains=options.domains)
+    checking += [LabelledInput("hypothesis", a) for a in drawn]
     sizes = (BASELINE_SIZE, *(n for n in options.sizes if n != BASELINE_SIZE))
     if options.input_generator:
         sized = sources.generated_inputs(options.input_generator, sizes)
@@ -143,18 +149,19 @@ def build_tests(target: Target, inputs: Sequence[LabelledInput], isolation: str)
 
 
 def first_prompt(target: Target) -> str:
-    return (
-        f"Here is the module `{target.path.name}`:\n\n```python\n{target.source}\n```\n\n"
-        f"Rewrite the function `{target.function}` so that it runs faster, with a better "
-        "algorithm if there is one. It must return exactly the same values and leave its "
-        "arguments in exactly the same state as the original for every input. Keep its name "
-        "and parameters. Reply with the complete new function (and any new imports or helpers) "
-        "in one ```python block."
+    return render(
+        "optimize/first", module=target.path.name, source=target.source, function=target.function
     )
 
 
-async def optimize_target(target: Target, options: OptimizeOptions) -> OptimizeResult:
+async def optimize_target(
+    target: Target, options: OptimizeOptions, stage: Callable[[str], None] | None = None
+) -> OptimizeResult:
+    """`stage`: told what is being done now (the CLI's status line), at each step."""
+    say = stage or (lambda _text: None)
+    say("collecting inputs (running your tests to capture calls)" if options.tests else "collecting inputs")
     checking, timing = collect_inputs(target, options)
+    say(f"computing the original's outputs on {len(checking)} inputs")
     tests = build_tests(target, checking, options.isolation)
     timing_tests = [t for t in tests if t.name in {x.label for x in timing}]
     counts: dict[str, int] = {}
@@ -176,20 +183,24 @@ async def optimize_target(target: Target, options: OptimizeOptions) -> OptimizeR
     )
     model = get_model(options.model, base_url=options.base_url, api_key=options.api_key)
     messages = [
-        ChatMessage(role="system", content=SYSTEM),
+        ChatMessage(role="system", content=render("optimize/system")),
         ChatMessage(role="user", content=first_prompt(target)),
     ]
-    config = JudgeConfig(workers=1, repeats=options.repeats, isolation=options.isolation)
+    config = judge_config(
+        Measurement(repeats=options.repeats), workers=1, isolation=options.isolation
+    )
     best_speedup = 0.0
     try:
         async with Judge(config) as judge:
             for round_index in range(options.rounds):
+                say(f"round {round_index + 1}/{options.rounds}: asking {options.model} for a faster version")
                 reply = await model.generate(
                     messages,
                     GenerateConfig(temperature=options.temperature, max_tokens=options.max_tokens),
                     RequestContext(task_id=problem.id, sample_index=0, purpose=Purpose.OPTIMIZE),
                 )
                 messages.append(ChatMessage(role="assistant", content=reply.text))
+                say(f"round {round_index + 1}/{options.rounds}: checking and timing the candidate")
                 attempt, feedback, function = await _judge_reply(
                     judge, problem, target, reply.text, timing_tests, options, round_index
                 )
@@ -244,9 +255,7 @@ async def _judge_reply(
     if function is None:
         return (
             Attempt(round_index, "no-code", extracted.reason or "no function"),
-            (
-                f"Your reply has no definition of `{target.function}`. Reply with the function in one ```python block."
-            ),
+            render("optimize/no_code", function=target.function),
             None,
         )
     program = target.judged_program(target.with_function(function))
@@ -265,9 +274,7 @@ async def _judge_reply(
             )
         return (
             Attempt(round_index, "wrong", detail),
-            (
-                f"That version behaves differently from the original: {detail}\nFix it, keeping it fast."
-            ),
+            render("optimize/wrong", detail=detail),
             None,
         )
     timed = await judge.run(
@@ -284,7 +291,7 @@ async def _judge_reply(
     if not timings or not all(p.ok for p in timed.programs):
         return (
             Attempt(round_index, "wrong", "it failed while being timed"),
-            "That version failed while being timed.",
+            render("optimize/timing_failed"),
             None,
         )
     last = timings[-1]
@@ -293,17 +300,14 @@ async def _judge_reply(
             Attempt(
                 round_index, "not-faster", f"speedup {last.speedup:.2f}x at {last.label}", timings
             ),
-            (
-                f"That version is correct but not faster ({last.speedup:.2f}x at {last.label}). "
-                "Try a different algorithm or data structure."
-            ),
+            render("optimize/not_faster", speedup=f"{last.speedup:.2f}", label=last.label),
             None,
         )
     costliest = max(timings, key=lambda t: t.candidate_s)
-    feedback = (
-        f"Accepted: {last.speedup:.2f}x faster at {last.label}. Its costliest input is {costliest.label} "
-        f"({1000 * costliest.candidate_s:.3f} ms). Can you make it faster still? Same rules."
-    )
+    feedback = render(
+        "optimize/accepted", speedup=f"{last.speedup:.2f}", label=last.label,
+        costliest=costliest.label, costliest_ms=f"{1000 * costliest.candidate_s:.3f}",
+    )  # fmt: skip
     return (
         Attempt(round_index, "accepted", f"speedup {last.speedup:.2f}x at {last.label}", timings),
         feedback,
@@ -319,5 +323,7 @@ def _size(label: str | None) -> int | None:
     return int(label[2:]) if label and label.startswith("n=") and label[2:].isdigit() else None
 
 
-def optimize_sync(target: Target, options: OptimizeOptions) -> OptimizeResult:
-    return asyncio.run(optimize_target(target, options))
+def optimize_sync(
+    target: Target, options: OptimizeOptions, stage: Callable[[str], None] | None = None
+) -> OptimizeResult:
+    return asyncio.run(optimize_target(target, options, stage))

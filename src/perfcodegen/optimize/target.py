@@ -9,7 +9,9 @@ the arguments after the call, so that side effects on mutable arguments are comp
 from __future__ import annotations
 
 import ast
+import io
 import textwrap
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,8 @@ class Target:
     annotations: tuple[str | None, ...]
     """Each positional parameter's annotation source (None when missing)."""
     docstring: str
+    names: tuple[str, ...] = ()
+    """Each positional parameter's name."""
 
     @property
     def function_source(self) -> str:
@@ -43,10 +47,12 @@ class Target:
         return len(self.annotations)
 
     def with_function(self, function_source: str) -> str:
-        """The module source with the function replaced by `function_source`."""
+        """The module source with the function replaced by `function_source`; the original's
+        docstring (doctests included) and return annotation are kept where the new version
+        dropped them (`keep_documentation`)."""
         lines = self.source.splitlines(keepends=True)
-        body = textwrap.dedent(function_source).rstrip("\n") + "\n"
-        return "".join([*lines[: self.start - 1], body, *lines[self.end :]])
+        body = keep_documentation(self.function_source, textwrap.dedent(function_source), self.function)
+        return "".join([*lines[: self.start - 1], body.rstrip("\n") + "\n", *lines[self.end :]])
 
     def judged_program(self, module_source: str | None = None) -> str:
         """A module source (the original by default) with the observing wrapper appended."""
@@ -56,6 +62,64 @@ class Target:
             f"    result = {self.function}(*args)\n"
             "    return [result, list(args)]\n"
         )
+
+
+def _function_node(source: str, name: str) -> ast.FunctionDef | None:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    return next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name), None)
+
+
+def _header_colon(source: str, node: ast.FunctionDef) -> tuple[int, int] | None:
+    """(line, column) of the colon that ends `node`'s `def` header."""
+    depth, seen_def = 0, False
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if not seen_def:
+                seen_def = token.start == (node.lineno, node.col_offset) and token.string == "def"
+                continue
+            if token.type == tokenize.OP and token.string in "([{":
+                depth += 1
+            elif token.type == tokenize.OP and token.string in ")]}":
+                depth -= 1
+            elif token.type == tokenize.OP and token.string == ":" and depth == 0:
+                return token.start
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return None
+
+
+def keep_documentation(original: str, new: str, name: str) -> str:
+    """`new` (source holding the function `name`) with the docstring and the return
+    annotation of the function in `original` wherever `new` has none: a faster version keeps
+    the documentation, doctests and types it replaces. Unparsable sources are left as given."""
+    old_node = _function_node(textwrap.dedent(original), name)
+    node = _function_node(new, name)
+    if old_node is None or node is None:
+        return new
+    old_source = textwrap.dedent(original)
+    lines = new.splitlines(keepends=True)
+    if node.returns is None and old_node.returns is not None:
+        colon = _header_colon(new, node)
+        annotation = ast.get_source_segment(old_source, old_node.returns)
+        if colon is not None and annotation:
+            row, column = colon
+            line = lines[row - 1]
+            lines[row - 1] = f"{line[:column].rstrip()} -> {annotation}{line[column:]}"
+    docstring = old_node.body[0]
+    first = node.body[0]
+    if (
+        ast.get_docstring(old_node) is not None
+        and ast.get_docstring(node) is None
+        and first.lineno > node.lineno  # a body on the `def` line has no room for one
+        and docstring.end_lineno is not None
+    ):
+        old_lines = old_source.splitlines(keepends=True)[docstring.lineno - 1 : docstring.end_lineno]
+        text = textwrap.indent(textwrap.dedent("".join(old_lines)), " " * first.col_offset)
+        lines.insert(first.lineno - 1, text if text.endswith("\n") else text + "\n")
+    return "".join(lines)
 
 
 def parse_spec(spec: str) -> tuple[Path, str]:
@@ -100,6 +164,7 @@ def load_target(path: Path, function: str) -> Target:
                     ast.unparse(a.annotation) if a.annotation else None for a in positional
                 ),
                 docstring=ast.get_docstring(node) or "",
+                names=tuple(a.arg for a in positional),
             )
     raise PerfCodegenError(f"{path} has no top-level function named {function!r}")
 

@@ -1,5 +1,5 @@
 """Programming problems, their tests, and one loader per benchmark."""
 
-from perfcodegen.problems.model import Problem, ProblemMetadata, TestCase, TestKind, make_id
+from perfcodegen.vocabulary import Problem, ProblemMetadata, TestCase, TestKind, make_id
 
 __all__ = ["Problem", "ProblemMetadata", "TestCase", "TestKind", "make_id"]

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from perfcodegen.errors import DataError, MissingExtraError, require
+from perfcodegen.errors import DataError, MissingExtraError, UnknownNameError, require
 
 
 def open_text(path: Path) -> IO[str]:
@@ -122,3 +122,17 @@ def shared_data_dir() -> Path | None:
         if (parent / "pyproject.toml").exists() and candidate.is_dir():
             return candidate
     return None
+
+
+_FLAGS = {"yes": True, "true": True, "1": True, "on": True,
+          "no": False, "false": False, "0": False, "off": False}  # fmt: skip
+
+
+def flag_option(extra: Mapping[str, str], name: str, benchmark: str) -> bool:
+    """A yes/no loader option (`--option NAME=yes`); absent means no."""
+    value = extra.get(name)
+    if value is None:
+        return False
+    if value.lower() not in _FLAGS:
+        raise UnknownNameError(f"{benchmark} --option {name}= value", value, sorted(_FLAGS))
+    return _FLAGS[value.lower()]

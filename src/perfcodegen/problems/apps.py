@@ -13,6 +13,10 @@ Two row formats are read, detected per row:
   lines than parameters the leading lines form the first argument). The encoding is lossy:
   a string argument that looks like a literal (``"123"``) comes back as that literal.
 
+Standard output is compared with APPS's own cascade (`TestCase.stdout_rule`, see
+`perfcodegen.judge.compare.apps_stdout_equal`): it accepts answers whose lines or tokens come
+in another order, as several APPS problems have more than one right answer.
+
 Expected values of call-based tests: APPS stores each expected return value either wrapped in
 a one-element list or bare, and its checker accepts ``output == expected`` or
 ``output == expected[0]``. A test case holds one value, so when *every* output of a problem is a
@@ -20,9 +24,11 @@ one-element list they are all unwrapped; otherwise they are kept as stored. As i
 checker, dict arguments/results whose keys are all integer strings (JSON cannot hold int keys)
 get int keys back.
 
-Public tests: MapCoder's `sample_io` examples when present (its `test_list` then stays
-private in full, as MapCoder evaluates it, even where it repeats a sample); otherwise the first
-:data:`PUBLIC_TEST_COUNT` tests (never all of them: at least one stays private).
+Tests are `test_list`, as APPS's harness and MapCoder evaluate. MapCoder's `sample_io`
+examples (one of which contradicts a `test_list` case in some problems) are added as public
+tests only with ``--option sample_io=yes`` (`test_list` then stays private in full, even where
+it repeats a sample). Otherwise the first :data:`PUBLIC_TEST_COUNT` tests are public (never all
+of them: at least one stays private).
 Problem ids are ``apps/<split>/<problem_id>`` (the selected150 ids are APPS *train* ids).
 Rows that repeat an earlier id are skipped (selected150 repeats 21 ids); the kept problem
 counts them in ``metadata.extra["duplicate_rows"]``.
@@ -40,7 +46,7 @@ from typing import Any
 from perfcodegen.errors import DataError, UnknownNameError
 from perfcodegen.problems import _io
 from perfcodegen.problems.info import BenchmarkInfo, LoadOptions
-from perfcodegen.problems.model import Problem, ProblemMetadata, TestCase, make_id
+from perfcodegen.vocabulary import Problem, ProblemMetadata, TestCase, make_id
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +58,8 @@ HUB_REVISION = "4e6e3a80cd104a48bf29c51eae491bbb4d9b33fc"
 SPLITS = ("train", "test")
 DIFFICULTIES = ("introductory", "interview", "competition")
 PUBLIC_TEST_COUNT = 2
+STDOUT_RULE = "apps"
+"""Standard output is compared as APPS's own harness compares it (`judge.compare`)."""
 
 _DEF = re.compile(r"def\s+(\w+)\s*\((.*?)\)\s*(?:->[^:]*)?:", re.DOTALL)
 
@@ -70,12 +78,13 @@ def load_apps(options: LoadOptions) -> list[Problem]:
         raise UnknownNameError("APPS split", split, SPLITS)
     if options.difficulty is not None and options.difficulty not in DIFFICULTIES:
         raise UnknownNameError("APPS difficulty", options.difficulty, DIFFICULTIES)
+    sample_io = _io.flag_option(options.extra, "sample_io", BENCHMARK)
     problems: dict[str, Problem] = {}
     first_seen: dict[str, tuple[str, dict[str, Any]]] = {}
     skipped_without_tests = 0
     for where, row in _rows(options, split):
         problem = (
-            _mapcoder_problem(row, where)
+            _mapcoder_problem(row, where, sample_io)
             if "test_list" in row
             else _codeparrot_problem(row, where, split)
         )
@@ -146,7 +155,9 @@ def _codeparrot_problem(row: dict[str, Any], where: str, split: str) -> Problem 
     else:
         signature = None
         tests = [
-            TestCase.stdio(_text(i), _text(o), public=k < _public_count(len(inputs)))
+            TestCase.stdio(
+                _text(i), _text(o), public=k < _public_count(len(inputs)), stdout_rule=STDOUT_RULE
+            )
             for k, (i, o) in enumerate(zip(inputs, outputs, strict=True))
         ]
     extra = {"source": "codeparrot", "url": row.get("url"), "call_based": signature is not None}
@@ -161,7 +172,7 @@ def _codeparrot_problem(row: dict[str, Any], where: str, split: str) -> Problem 
     )
 
 
-def _mapcoder_problem(row: dict[str, Any], where: str) -> Problem:
+def _mapcoder_problem(row: dict[str, Any], where: str, sample_io: bool = False) -> Problem:
     problem_id = _io.field(row, "id", where, (int, str))
     description = _io.field(row, "description", where)
     starter_code = row.get("starter_code") or ""
@@ -173,7 +184,7 @@ def _mapcoder_problem(row: dict[str, Any], where: str) -> Problem:
         _check_test(test, f"{where}: sample_io[{k}]")
     for k, test in enumerate(test_list):
         _check_test(test, f"{where}: test_list[{k}]")
-    if samples:
+    if samples and sample_io:
         raw = [(t, True) for t in samples] + [(t, False) for t in test_list]
     else:
         public = _public_count(len(test_list))
@@ -184,7 +195,10 @@ def _mapcoder_problem(row: dict[str, Any], where: str) -> Problem:
         tests = _call_tests(cases, signature)
     else:
         tests = [
-            TestCase.stdio(_text(t["input"]), _text(_single(t["output"])), public=p) for t, p in raw
+            TestCase.stdio(
+                _text(t["input"]), _text(_single(t["output"])), public=p, stdout_rule=STDOUT_RULE
+            )
+            for t, p in raw
         ]
     extra = {"source": "mapcoder_selected150", "call_based": signature is not None}
     return _problem(

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from perfcodegen.errors import DataError
 from perfcodegen.problems import _io
 from perfcodegen.problems.info import BenchmarkInfo, LoadOptions
-from perfcodegen.problems.model import Problem, ProblemMetadata, TestCase, TestKind, make_id
+from perfcodegen.vocabulary import Problem, ProblemMetadata, TestCase, TestKind, make_id
 
 BENCHMARK = "custom"
 _KIND_FIELDS = {

@@ -36,8 +36,8 @@ from typing import Any
 
 from perfcodegen.errors import DataError, UnknownNameError
 from perfcodegen.problems import _io, hub_snapshot
-from perfcodegen.problems.info import BenchmarkInfo, LoadOptions
-from perfcodegen.problems.model import Problem, ProblemMetadata, TestCase, make_id
+from perfcodegen.problems.info import BenchmarkInfo, BenchmarkTraits, LoadOptions
+from perfcodegen.vocabulary import Problem, ProblemMetadata, TestCase, make_id
 
 logger = logging.getLogger(__name__)
 
@@ -358,4 +358,9 @@ INFO = BenchmarkInfo(
     source=f"hub {HUB_ID}@{HUB_REVISION[:7]} (extra 'hub') + unzipped test_cases.zip "
     "(--option tests_dir=DIR), or --data DIR: a local copy (hub parquet files, save_to_disk "
     "folders or JSONL) with the test folders",
+    traits=BenchmarkTraits(
+        paradigm_variants={"nl2code": "generate", "edit": "edit"},
+        demonstration_options={"tests": "skip"},
+        spectrum_paradigm="nl2code",
+    ),
 )

@@ -20,9 +20,9 @@ from typing import Any
 from perfcodegen.errors import DataError, UnknownNameError
 from perfcodegen.problems import _io
 from perfcodegen.problems.humaneval import load_base
-from perfcodegen.problems.info import BenchmarkInfo, LoadOptions
-from perfcodegen.problems.model import Problem, ProblemMetadata, make_id
+from perfcodegen.problems.info import BenchmarkInfo, BenchmarkTraits, LoadOptions
 from perfcodegen.problems.stress import StressSpec
+from perfcodegen.vocabulary import Problem, ProblemMetadata, make_id
 
 BENCHMARK = "enamel"
 HUB_ID = "q-rz/enamel"
@@ -102,6 +102,7 @@ INFO = BenchmarkInfo(
     splits=SPLITS,
     default_split="enamel",
     source=f"--data enamel.csv (q-rz/enamel dataset/enamel.csv) or hub {HUB_ID}",
+    traits=BenchmarkTraits(always_stress=True, post_run_metric="effk"),
 )
 
 

@@ -17,9 +17,6 @@ import hashlib
 import json
 import logging
 import os
-import subprocess
-import sys
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,7 +27,7 @@ from perfcodegen import plain
 from perfcodegen.errors import DataError
 from perfcodegen.paths import user_cache_dir
 from perfcodegen.problems import _io
-from perfcodegen.problems.model import TestCase
+from perfcodegen.vocabulary import TestCase
 
 log = logging.getLogger(__name__)
 
@@ -215,11 +212,10 @@ class Digest:
 
 
 def _run_reference(task: EvalPlusTask, not_none: bool, isolation: str) -> ExpectedOutputs:
-    """The canonical solution on every input, in the judge's sandbox (`sandbox_exec`: the fork
-    server's namespaces, read-only view and run limits), the job on stdin, the values on stdout."""
-    from perfcodegen.judge import wire
-    from perfcodegen.judge.client import lean_command
-    from perfcodegen.judge.sandbox_exec import ISOLATION_REFUSED
+    """The canonical solution on every input, in the judge's sandbox (`judge.sandboxed`: the
+    fork server's namespaces, read-only view and run limits), the job on stdin, the values on
+    stdout."""
+    from perfcodegen.judge.sandboxed import run_python
 
     inputs = task.base_inputs + task.plus_inputs
     job = {
@@ -229,61 +225,27 @@ def _run_reference(task: EvalPlusTask, not_none: bool, isolation: str) -> Expect
         "not_none": not_none,
         "large_output_chars": LARGE_OUTPUT_CHARS,
     }
-    config = {
-        "allow": isolation,
-        "memory_mb": REFERENCE_MEMORY_MB,
-        "cpu_time_s": TASK_TIMEOUT_S,
-        "file_size_mb": 1,
-        "max_processes": 1,
-    }
-    command = lean_command(
-        "perfcodegen.judge.sandbox_exec.main", json.dumps(config), "--",
-        sys.executable, "-c", _CHILD,
+    run = run_python(
+        _CHILD, json.dumps(job).encode("utf-8"), isolation=isolation,
+        cpu_time_s=TASK_TIMEOUT_S, memory_mb=REFERENCE_MEMORY_MB, timeout_s=TASK_TIMEOUT_S,
     )  # fmt: skip
-    with tempfile.TemporaryDirectory(prefix="perfcodegen-evalplus-") as tmp:
-        try:
-            proc = subprocess.run(
-                command,
-                input=json.dumps(job).encode("utf-8"),
-                capture_output=True,
-                timeout=TASK_TIMEOUT_S,
-                cwd=tmp,
-                env=_sandbox_env(),
-                start_new_session=True,
-            )
-        except subprocess.TimeoutExpired:
-            raise DataError(
-                f"{task.task_id}: the canonical solution took more than {TASK_TIMEOUT_S:.0f}s "
-                "on its inputs"
-            ) from None
-    if proc.returncode == ISOLATION_REFUSED:
+    if run.status == "timeout":
+        raise DataError(
+            f"{task.task_id}: the canonical solution took more than {TASK_TIMEOUT_S:.0f}s "
+            "on its inputs"
+        )
+    if run.status == "refused":
         raise DataError(
             f"{task.task_id}: the judge's sandbox is not available at isolation {isolation!r} "
             "here, so the canonical solution was not run; pass --option isolation=partial "
             "(or none) to accept less"
         )
-    size = wire.frame_size(proc.stdout)
-    if proc.returncode != 0 or size is None:
-        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["(no message)"]
-        raise DataError(f"{task.task_id}: the canonical solution failed: {tail[0]}")
-    result = proc.stdout[wire.HEADER_SIZE + size :]
-    outputs = [_from_json(item) for item in json.loads(result.decode("utf-8"))]
+    if run.status == "failed":
+        raise DataError(f"{task.task_id}: the canonical solution failed: {run.last_error_line}")
+    outputs = [_from_json(item) for item in json.loads(run.output.decode("utf-8"))]
     return ExpectedOutputs(
         base=outputs[: len(task.base_inputs)], plus=outputs[len(task.base_inputs) :]
     )
-
-
-def _sandbox_env() -> dict[str, str]:
-    """The judge's clean environment (no secrets); only perfcodegen itself is importable."""
-    from perfcodegen.judge.sandbox import package_dir
-
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "PYTHONHASHSEED": "0",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONPATH": package_dir(),
-    }
 
 
 def _from_json(item: Any) -> Any:
@@ -369,7 +331,6 @@ def build_tests(
     CALL test with `expected_digest` (compared by `plain.output_digest`: type-exact, so
     stricter than ==).
     """
-    atol = task.atol if task.atol > 0 else None
     tests: list[TestCase] = []
     for name, inputs, expected in (
         ("base", task.base_inputs, outputs.base),
@@ -381,10 +342,27 @@ def build_tests(
             if isinstance(value, Digest):
                 tests.append(TestCase.call(args, None, expected_digest=value.sha256, name=name))
             elif oracle is None:
-                tests.append(TestCase.call(args, value, atol=atol, name=name))
+                tests.append(TestCase.call(args, value, atol=tolerance(task, value), name=name))
             else:
                 tests.append(TestCase.assert_(oracle(args, value, task.atol), name=name))
     return tests
+
+
+def tolerance(task: EvalPlusTask, expected: Any) -> float | None:
+    """EvalPlus's tolerance for one output: the task's atol, else 1e-6 where the output is a
+    float or a non-empty list or tuple of floats (its `is_floats`), else none (exact `==`)."""
+    if task.atol > 0:
+        return task.atol
+    floats = type(expected) is float or (
+        isinstance(expected, (list, tuple))
+        and bool(expected)
+        and all(type(item) is float for item in expected)
+    )
+    return FLOAT_ATOL if floats else None
+
+
+FLOAT_ATOL = 1e-6
+"""EvalPlus's atol for float outputs of tasks whose own atol is 0."""
 
 
 def left_out(task: EvalPlusTask, outputs: ExpectedOutputs) -> list[str]:

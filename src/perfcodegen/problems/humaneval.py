@@ -33,7 +33,7 @@ from perfcodegen.problems.humaneval_split import (
     split_check,
 )
 from perfcodegen.problems.info import BenchmarkInfo, LoadOptions
-from perfcodegen.problems.model import Problem, ProblemMetadata, TestCase, TestKind, make_id
+from perfcodegen.vocabulary import Problem, ProblemMetadata, TestCase, TestKind, make_id
 
 BENCHMARK = "humaneval"
 PLUS_HUB_ID = "evalplus/humanevalplus"

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from perfcodegen.errors import DataError
-from perfcodegen.problems.model import TestCase
+from perfcodegen.vocabulary import TestCase
 
 CANDIDATE = "candidate"
 

@@ -5,11 +5,11 @@ Each loader module defines `INFO = BenchmarkInfo(...)`; `problems.registry` list
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from perfcodegen.problems.model import Problem
+from perfcodegen.vocabulary import Problem
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,30 @@ Loader = Callable[[LoadOptions], list[Problem]]
 
 
 @dataclass(frozen=True)
+class BenchmarkTraits:
+    """How a benchmark differs from the common case; the defaults are the common case (also
+    for problems of no registered benchmark, handed to the API directly)."""
+
+    paradigm_variants: Mapping[str, str] = field(default_factory=dict)
+    """The default variant for each paradigm ('nl2code', 'edit'), when the benchmark keeps
+    each paradigm in its own subset (ECCO: 'generate' and 'edit')."""
+    demonstration_options: Mapping[str, str] = field(default_factory=dict)
+    """Loader options for drawing few-shot demonstrations from the train split (programs
+    are needed, tests are not)."""
+    always_stress: bool = False
+    """Stress tests are part of the benchmark's correctness, not only of timing (ENAMEL):
+    they are always built, and verdicts use them."""
+    spectrum_paradigm: str | None = None
+    """The paradigm in which candidates are placed on a spectrum of human solutions' times
+    (ECCO's NL-instructed generation); None: no spectrum."""
+    post_run_metric: str | None = None
+    """A metric computed after a run by re-timing its samples ('effk': ENAMEL's eff@k)."""
+
+    def default_variant(self, paradigm: str) -> str | None:
+        return self.paradigm_variants.get(paradigm)
+
+
+@dataclass(frozen=True)
 class BenchmarkInfo:
     name: str
     description: str
@@ -37,3 +61,5 @@ class BenchmarkInfo:
     default_split: str | None = None
     source: str = ""
     """Where the data comes from by default (package, hub id) and how to get it."""
+    traits: BenchmarkTraits = field(default_factory=lambda: BenchmarkTraits())
+    """What the rest of perfcodegen reads instead of comparing benchmark names."""

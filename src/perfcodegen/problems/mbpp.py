@@ -6,8 +6,9 @@ test-split problems (PerfCodeGen's set), ``sanitized-all`` = all 427.
 
 Source: the hub (``google-research-datasets/mbpp``, configs full/sanitized) or ``--data``:
 ``mbpp.jsonl``, ``sanitized-mbpp.json`` or a folder holding them. Tests are the asserts of
-``test_list`` (``challenge_test_list`` too, named 'challenge'); an assert that is exactly
-``assert f(<literals>) == <literal>`` becomes a CALL test. The first test is public, as in the
+``test_list``, as MBPP's harness runs (``challenge_test_list`` only with ``--option
+challenge=yes``, named 'challenge'); an assert that is exactly ``assert f(<literals>) ==
+<literal>`` becomes a CALL test (compared with exact ``==``), unless a literal holds a set. The first test is public, as in the
 LDB/PerfCodeGen setups. ``code`` (CRLF normalised) is the reference.
 
 Variant ``plus`` (MBPP+ v0.2.0, 378 tasks; split ``all`` by default): a local
@@ -18,6 +19,7 @@ Variant ``plus`` (MBPP+ v0.2.0, 378 tasks; split ``all`` by default): a local
 from __future__ import annotations
 
 import ast
+import textwrap
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,7 +34,7 @@ from perfcodegen.problems.humaneval_split import (
     is_trivial_assert,
 )
 from perfcodegen.problems.info import BenchmarkInfo, LoadOptions
-from perfcodegen.problems.model import Problem, ProblemMetadata, TestCase, make_id
+from perfcodegen.vocabulary import Problem, ProblemMetadata, TestCase, make_id
 
 BENCHMARK = "mbpp"
 HUB_ID = "google-research-datasets/mbpp"
@@ -104,12 +106,49 @@ def assert_tests(
             continue
         stmt = module.body[0] if len(module.body) == 1 else None
         call = call_test_from_assert(stmt, entry_point) if isinstance(stmt, ast.Assert) else None
+        if call is not None and _holds_set(call.args):
+            call = None  # evaluated from its own literal, so a set iterates as in MBPP's harness
         if call is None and not any(contains_assert(s) for s in module.body):
             raise DataError(f"{where}: a test holds no assert: {source!r:.120}")
         tests.append(
             call.model_copy(update={"name": name}) if call else TestCase.assert_(source, name=name)
         )
     return tests
+
+
+def _holds_set(value: Any) -> bool:
+    """Whether a set or frozenset is in `value`: a set argument rebuilt from a stored value may
+    iterate in another order than the assert's literal gives it (MBPP/341), so such asserts
+    stay ASSERT tests, run from their own source as MBPP's harness runs them."""
+    if isinstance(value, (set, frozenset)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_holds_set(item) for item in value)
+    if isinstance(value, dict):
+        return any(_holds_set(item) for item in value.values())
+    return False
+
+
+def reference_classes(code: str, sources: list[str]) -> str:
+    """The reference's top-level classes that the setup or the asserts name (MBPP/367's
+    `Node`, /601's `Pair`), each defined only where the program has not defined it.
+
+    MBPP's harness runs the setup and the asserts in the program's module, so they use the
+    program's own class; so does the candidate's run here. The replay of an assertion runs no
+    program code: there the reference's class builds the arguments (which the replay does not
+    use: it returns what the program returned)."""
+    used: set[str] = set()
+    for source in sources:
+        try:
+            used |= {n.id for n in ast.walk(parse_quietly(source)) if isinstance(n, ast.Name)}
+        except SyntaxError:
+            continue
+    parts = [
+        f"if {node.name!r} not in globals():\n" + textwrap.indent(ast.get_source_segment(code, node) or "", "    ")
+        for node in parse_quietly(code).body
+        if isinstance(node, ast.ClassDef) and node.name in used
+    ]
+    return "\n".join(parts)
 
 
 def signature_of(code: str, entry_point: str) -> str:
@@ -121,13 +160,19 @@ def signature_of(code: str, entry_point: str) -> str:
 
 
 def problem_from_row(
-    row: Mapping[str, Any], where: str, sanitized: bool, prompt_style: str = "tests"
+    row: Mapping[str, Any],
+    where: str,
+    sanitized: bool,
+    prompt_style: str = "tests",
+    challenge: bool = False,
 ) -> Problem:
+    """One problem. MBPP's harness runs `test_list` only: `challenge_test_list` is added (named
+    'challenge') only when `challenge` asks for it (`--option challenge=yes`)."""
     task_id = _io.field(row, "task_id", where, int)
     text = _io.field(row, "prompt" if sanitized else "text", where).strip()
     code = normalise_code(_io.field(row, "code", where))
     test_list = [normalise_code(t).strip() for t in _io.field(row, "test_list", where, list)]
-    challenge = [] if sanitized else list(row.get("challenge_test_list") or [])
+    extra_tests = list(row.get("challenge_test_list") or []) if challenge and not sanitized else []
     if sanitized:
         setup = "\n".join(_io.field(row, "test_imports", where, list))
     else:
@@ -140,7 +185,8 @@ def problem_from_row(
     if entry_point is None:
         raise DataError(f"{where}: field 'test_list' calls no function")
     tests = assert_tests(test_list, entry_point, where, None)
-    tests += assert_tests(challenge, entry_point, where, "challenge")
+    tests += assert_tests(extra_tests, entry_point, where, "challenge")
+    setup = "\n".join(filter(None, [reference_classes(code, [setup, *test_list, *extra_tests]), setup]))
     tests = [t.model_copy(update={"public": i == 0}) for i, t in enumerate(tests)]
     extra: dict[str, Any] = {"variant": "sanitized" if sanitized else "full"}
     if sanitized and row.get("source_file"):
@@ -183,12 +229,15 @@ def _rows(data: Path | None, sanitized: bool) -> list[tuple[str, Mapping[str, An
     return [(f"{path}:{line}", row) for line, row in _io.read_jsonl(path)]
 
 
-def load_original(split: str, data: Path | None, prompt_style: str = "tests") -> list[Problem]:
+def load_original(
+    split: str, data: Path | None, prompt_style: str = "tests", challenge: bool = False
+) -> list[Problem]:
     if prompt_style not in PROMPT_STYLES:
         raise UnknownNameError("mbpp prompt (--option prompt=)", prompt_style, PROMPT_STYLES)
     sanitized = split.startswith("sanitized")
     problems = [
-        problem_from_row(row, where, sanitized, prompt_style) for where, row in _rows(data, sanitized)
+        problem_from_row(row, where, sanitized, prompt_style, challenge)
+        for where, row in _rows(data, sanitized)
     ]
     wanted = {"sanitized": "test", "sanitized-all": "all"}.get(split, split)
     problems.sort(key=lambda p: int(p.native_id))
@@ -362,7 +411,8 @@ def load_mbpp(options: LoadOptions) -> list[Problem]:
     split = options.split or "test"
     if split not in SPLITS:
         raise UnknownNameError("mbpp split", split, SPLITS)
-    return load_original(split, options.data, options.extra.get("prompt", "tests"))
+    challenge = _io.flag_option(options.extra, "challenge", BENCHMARK)
+    return load_original(split, options.data, options.extra.get("prompt", "tests"), challenge)
 
 
 INFO = BenchmarkInfo(

@@ -20,7 +20,7 @@ from typing import Any
 from perfcodegen.errors import DataError
 from perfcodegen.problems import _io, codenet
 from perfcodegen.problems.info import BenchmarkInfo, LoadOptions
-from perfcodegen.problems.model import Problem, ProblemMetadata, TestCase, make_id
+from perfcodegen.vocabulary import Problem, ProblemMetadata, TestCase, make_id
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from types import MappingProxyType
 
 from perfcodegen.errors import UnknownNameError
 from perfcodegen.problems import apps, custom, ecco, enamel, humaneval, mbpp, pie
-from perfcodegen.problems.info import BenchmarkInfo, Loader, LoadOptions
-from perfcodegen.problems.model import Problem
+from perfcodegen.problems.info import BenchmarkInfo, BenchmarkTraits, Loader, LoadOptions
+from perfcodegen.vocabulary import Problem
 
 BENCHMARKS: Mapping[str, BenchmarkInfo] = MappingProxyType(
     {module.INFO.name: module.INFO for module in (apps, custom, ecco, enamel, humaneval, mbpp, pie)}
@@ -29,6 +29,13 @@ def get_benchmark(name: str) -> BenchmarkInfo:
     return BENCHMARKS[name]
 
 
+def traits_of(name: str) -> BenchmarkTraits:
+    """The benchmark's traits; the common case's for a name no loader has (problems handed
+    to the API directly)."""
+    info = BENCHMARKS.get(name)
+    return info.traits if info is not None else BenchmarkTraits()
+
+
 def load_benchmark(name: str, options: LoadOptions | None = None) -> list[Problem]:
     """Load a benchmark's problems (the split's default when options.split is None)."""
     info = get_benchmark(name)
@@ -39,5 +46,5 @@ def load_benchmark(name: str, options: LoadOptions | None = None) -> list[Proble
     return problems
 
 
-__all__ = ["BENCHMARKS", "BenchmarkInfo", "LoadOptions", "Loader", "benchmarks", "get_benchmark",
-           "load_benchmark"]  # fmt: skip
+__all__ = ["BENCHMARKS", "BenchmarkInfo", "BenchmarkTraits", "LoadOptions", "Loader", "benchmarks",
+           "get_benchmark", "load_benchmark", "traits_of"]  # fmt: skip

@@ -21,7 +21,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,10 +28,14 @@ from typing import Any
 
 from perfcodegen.judge.model import Limits
 from perfcodegen.judge.observe import ValueObserver
-from perfcodegen.metrics.effk import DEFAULT_CASES_PER_LEVEL
 from perfcodegen.paths import user_cache_dir
-from perfcodegen.problems.model import Problem, TestCase
 from perfcodegen.problems.stress_helpers import GENERATOR_PRELUDE
+from perfcodegen.vocabulary import Problem, TestCase
+from perfcodegen.vocabulary.stress import (
+    DEFAULT_CASES_PER_LEVEL,
+    stress_level,
+    stress_test_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,6 @@ STRESS_OUTPUT_BYTES = 64 << 20
 """Outputs on stress inputs can be large (HumanEval/143 returns a million characters)."""
 BUILD_LIMITS = Limits(output_bytes=STRESS_OUTPUT_BYTES, wall_time_s=30.0, cpu_time_s=30.0)
 """Drawing inputs and expected values: large values come back, slow references finish."""
-_NAME = re.compile(r"^stress/L(\d+)/C(\d+)/n=(\d+)$")
 
 
 
@@ -116,7 +118,7 @@ class StressInput:
 
     @property
     def name(self) -> str:
-        return f"stress/L{self.level}/C{self.case}/n={self.size}"
+        return stress_test_name(self.level, self.case, self.size)
 
 
 def draw_inputs(
@@ -230,16 +232,4 @@ async def attach_stress_tests_async(
     return await asyncio.to_thread(
         attach_stress_tests, problems, isolation=isolation, cache_dir=cache_dir
     )
-
-
-def stress_level(test: TestCase) -> int | None:
-    """The size level of a stress test; None for a given test."""
-    match = _NAME.match(test.name or "")
-    return int(match.group(1)) if match else None
-
-
-def stress_size(test: TestCase) -> int | None:
-    match = _NAME.match(test.name or "")
-    return int(match.group(3)) if match else None
-
 

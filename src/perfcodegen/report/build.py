@@ -40,6 +40,7 @@ from perfcodegen.metrics.ecco import (
     has_spectrum,
 )
 from perfcodegen.metrics.run import RunData
+from perfcodegen.metrics.samples import timed_tests_note
 from perfcodegen.metrics.stats import (
     DEFAULT_RESAMPLES,
     ConfidenceInterval,
@@ -57,7 +58,11 @@ EDIT_NOTE = (
 BEST_K_NOTE = (
     "%Opt: final program's total time < 0.9 x the fastest reference's (Eq. 3); Speedup: "
     "sum of reference times / sum of final-program times over solved problems (Eq. 4); "
-    "pass@k: unbiased estimate over the n raw samples, before refinement (Base row only)."
+    "pass@k: unbiased estimate over the n raw samples, before refinement (Base row only). "
+    "%Opt decisions o/n/u/r: the final program's ratio to the fastest reference has a 95% "
+    "interval (Student t on per-round log ratios of paired runs); o(ptimized) when it lies "
+    "below 0.9, n(ot optimized) when at or above, u(ndecided) when it straddles 0.9, "
+    "u(n)r(esolved) when no test runs above the harness's measured resolution."
 )
 
 
@@ -98,6 +103,9 @@ class RunReport:
     best_k_definitions: list[DefinitionRow] = field(default_factory=list)
     """%Opt/%Correct/Speedup per k under the paper's and the released code's definitions."""
     percentile_definitions: list[PercentileRow] = field(default_factory=list)
+    ratios: list[ProblemScore] = field(default_factory=list)
+    """Per problem (method view, largest k): the final program's ratio to the fastest
+    reference with its interval and %Opt decision."""
 
 
 def method_family(method: str) -> str:
@@ -158,8 +166,15 @@ def scored_only(run: RunData) -> RunData:
 
 
 def common_subset(runs: Sequence[RunData], k: int) -> frozenset[str]:
-    """Problems solved by every run and every view at budget k (the paper's subset)."""
-    return solved_by_all(scores(run, k, view) for run in runs for view in views(run))
+    """Problems solved by every run and every view at budget k (the paper's subset); an
+    empty subset is refused (%Opt and Speedup would rest on no problem)."""
+    subset = solved_by_all(scores(run, k, view) for run in runs for view in views(run))
+    if not subset:
+        raise PerfCodegenError(
+            f"--common-subset: no problem is solved by every run and view at k={k}, so %Opt "
+            "and Speedup would rest on 0 problems; compare without --common-subset"
+        )
+    return subset
 
 
 def _best_k_row(run: RunData, k: int, subset: frozenset[str] | None) -> BestKRow:
@@ -196,6 +211,8 @@ def _run_notes(run: RunData, report_edit: bool, generation: GenerationMetrics | 
         notes.append(BEST_K_NOTE)
         if not any(o.reference_time_s for o in run.outcomes):
             notes.append("No reference timings recorded: %Opt and Speedup are undefined.")
+        if (timed := timed_tests_note(run.outcomes)) is not None:
+            notes.append(timed)
     if report_edit:
         notes.append(EDIT_NOTE)
     if generation is not None and generation.dataset_spectrum_problems:
@@ -274,6 +291,7 @@ def build_run_report(
         if best_k
         else [],
         percentile_definitions=percentile_definitions(run.outcomes) if generation else [],
+        ratios=[s for s in top_scores if s.solved],
     )
 
 

@@ -71,6 +71,12 @@ def _key(candidate_id: str) -> str:
     return candidate_id.rsplit("#", 1)[-1]
 
 
+def _word(value: object) -> str:
+    """A phase or verdict as its plain value ('sample', 'wrong_answer'), never the enum's name
+    ('Phase.SAMPLE')."""
+    return str(getattr(value, "value", value) or "")
+
+
 def _lineage(final: CandidateRecord, by_id: dict[str, CandidateRecord]) -> list[CandidateRecord]:
     chain = [final]
     while chain[-1].parent_id and chain[-1].parent_id in by_id and len(chain) < 100:
@@ -114,7 +120,11 @@ def _detail(outcome: ProblemOutcome, store: RunStore, k: int, view: View) -> Pro
         final_code=by_id[final.candidate_id].code,
         candidates=len(records),
         lineage=[
-            Step(_key(r.id), r.phase, r.verdict, r.passed, r.total, times.get(r.id)) for r in chain
+            Step(
+                _key(r.id), _word(r.phase), _word(r.verdict) or None, r.passed, r.total,
+                times.get(r.id),
+            )
+            for r in chain
         ],
         conversation=_conversation(final_key, store.calls(outcome.problem_id)),
     )

@@ -41,6 +41,9 @@ class RunSection:
     problems: list[ProblemDetail]
     code_html: dict[str, str] = field(default_factory=dict)
     """Problem id -> its final program, highlighted."""
+    failures: list[list[str]] = field(default_factory=list)
+    """Failing samples: sample, verdict, first failing input, expected, got, exception."""
+    failures_note: str = ""
 
 
 def _highlight(code: str) -> str:
@@ -107,6 +110,8 @@ def _run_figures(report: RunReport, details: RunDetails) -> list[Figure]:
 def _setup(run: RunData, report: RunReport, details: RunDetails) -> list[tuple[str, str]]:
     config = run.config
     judged = f"{config.get('measure', '?')}, {config.get('repeats', '?')} timed runs per test"
+    if config.get("rounds") == "adaptive" and not config.get("protocol"):
+        judged = f"{config.get('measure', '?')}, paired rounds until each %Opt decision is made"
     return [
         ("Benchmark", f"{report.benchmark} ({config.get('split') or 'default split'})"),
         ("Model", report.model),
@@ -124,8 +129,34 @@ def _config_rows(config: dict[str, Any]) -> list[tuple[str, str]]:
     return [(key, str(value)) for key, value in sorted(config.items()) if value not in (None, "")]
 
 
+FAILURE_COLUMNS = ["Sample", "Verdict", "First failing input", "Expected", "Got", "Exception"]
+FAILURES_SHOWN = 200
+
+
+def _failures(run: RunData) -> tuple[list[list[str]], str]:
+    """Each failing sample's first failure (the table under 'Failing samples'), or why none
+    is shown (the run's benchmark cannot be loaded here)."""
+    from perfcodegen.errors import PerfCodegenError
+    from perfcodegen.report.failures import failures, run_checks, shorten
+
+    try:
+        checks = run_checks(Path(run.path))[1]
+    except PerfCodegenError as exc:
+        return [], f"Failing samples are not shown: {exc}"
+    rows = [
+        [f"{check.problem.native_id}#{check.candidate.sample_index}", failure.verdict,
+         *(shorten(text, 200) for text in (failure.input, failure.expected, failure.got, failure.message))]
+        for check, failure in failures(checks)
+    ]  # fmt: skip
+    note = f"{len(rows)} of {len(checks)} samples failed."
+    if len(rows) > FAILURES_SHOWN:
+        note += f" The first {FAILURES_SHOWN} are shown; `perfcodegen export` writes them all."
+    return rows[:FAILURES_SHOWN], note
+
+
 def run_section(run: RunData, report: RunReport) -> RunSection:
     details = run_details(run)
+    failing, failures_note = _failures(run)
     return RunSection(
         report=report,
         setup=_setup(run, report, details),
@@ -136,6 +167,8 @@ def run_section(run: RunData, report: RunReport) -> RunSection:
         code_html={
             p.problem_id: _highlight(p.final_code) for p in details.problems if p.final_code
         },
+        failures=failing,
+        failures_note=failures_note,
     )
 
 
@@ -151,6 +184,7 @@ def _render(**context: Any) -> str:
     template = environment.get_template(TEMPLATE)
     generated = datetime.now(tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return template.render(
+        failure_columns=FAILURE_COLUMNS,
         version=__version__,
         generated=generated,
         code_css=_code_css(),

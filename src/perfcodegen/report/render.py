@@ -20,18 +20,30 @@ KEY_SHARE = 3
 """The first (key) column takes at most 1/KEY_SHARE of the width and wraps beyond it."""
 
 
+def key_columns(table: Table) -> int:
+    """How many leading columns name a row: the fewest (at most 3) that tell every row apart
+    (Table I needs Method and k: 'Base' repeats once per k). Each part of a split table
+    repeats them, so every part can be read on its own."""
+    for count in range(1, min(3, len(table.columns) - 1) + 1):
+        if len({tuple(row[:count]) for row in table.rows}) == len(table.rows):
+            return count
+    return 1
+
+
 def column_groups(table: Table, width: int) -> list[list[int]]:
-    """Split the non-key columns into groups that fit `width` beside the key column: a wide
+    """Split the non-key columns into groups that fit `width` beside the key columns: a wide
     table is stacked into several narrow ones instead of cutting every cell short."""
     natural = [
         max([len(column), *(len(row[index]) for row in table.rows if index < len(row))])
         for index, column in enumerate(table.columns)
     ]
+    keys = key_columns(table)
     key = min(natural[0], max(12, width // KEY_SHARE)) + CELL_PADDING
+    key += sum(natural[index] + CELL_PADDING for index in range(1, keys))
     budget = width - key - 1
     groups: list[list[int]] = []
     used = budget + 1
-    for index in range(1, len(table.columns)):
+    for index in range(keys, len(table.columns)):
         needed = natural[index] + CELL_PADDING
         if used + needed > budget:
             groups.append([])
@@ -57,6 +69,7 @@ def print_tables(tables: Sequence[Table], console: Console) -> None:
             rich_table = RichTable()
             key_width = max(12, console.width // KEY_SHARE)
             rich_table.add_column(Text(table.columns[0]), overflow="fold", max_width=key_width)
+            group = [*range(1, key_columns(table)), *group]
             for index in group:
                 rich_table.add_column(
                     Text(table.columns[index]),
@@ -105,6 +118,8 @@ def as_json_data(report: Any) -> Any:
     """A report dataclass (or a list of them) as plain JSON-ready data."""
     if isinstance(report, list):
         return [as_json_data(item) for item in report]
+    if isinstance(report, dict):  # already plain data
+        return _finite(report)
     return _finite(dataclasses.asdict(report))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from perfcodegen.metrics.bestk import BestKMetrics
+from perfcodegen.metrics.bestk import DECISIONS, BestKMetrics
 from perfcodegen.metrics.cost import Cost
 from perfcodegen.metrics.ecco import EditMetrics, GenerationMetrics
 from perfcodegen.metrics.stats import ConfidenceInterval, ZTest
@@ -45,13 +45,42 @@ def _best_k_cells(metrics: BestKMetrics, base: BestKMetrics | None) -> list[str]
         fmt(metrics.correct_pct) + fmt_delta(correct_delta),
         fmt(metrics.speedup),
         fmt(metrics.pass_at_k_pct),
+        fmt_decisions(metrics.decisions),
     ]
+
+
+def fmt_decisions(counts: dict[str, int]) -> str:
+    """'optimized / not / undecided / unresolved' counts beside the point-estimate %Opt."""
+    if not counts or counts.get("no interval", 0) == sum(counts.values()):
+        return MISSING
+    cells = [counts.get(name, 0) for name in DECISIONS[:4]]
+    untimed = counts.get("no interval", 0)
+    return " / ".join(map(str, cells)) + (f" (+{untimed} untimed)" if untimed else "")
+
+
+def ratio_table(report: RunReport) -> Table | None:
+    """Per problem: the final program's time / the fastest reference's, 95% interval, decision."""
+    rows = [
+        [s.problem_id, f"{s.ratio[0]:.3f}", f"[{s.ratio[1]:.3f}, {s.ratio[2]:.3f}]",
+         s.decision or MISSING, str(s.rounds or MISSING)]
+        if s.ratio is not None
+        else [s.problem_id, MISSING, MISSING, s.decision or s.timing_failure or MISSING,
+              str(s.rounds or MISSING)]
+        for s in report.ratios
+        if s.decision is not None or s.timing_failure is not None
+    ]  # fmt: skip
+    if not rows:
+        return None
+    columns = ["Problem", "ratio", "95% interval", "%Opt decision", "rounds"]
+    note = "ratio: final program's time / the fastest reference's (below 0.9: optimized)."
+    return Table(f"{report.name}: per-problem ratios with 95% intervals", columns, rows, [note])
 
 
 def best_k_table(report: RunReport) -> Table:
     """Table I, one block of rows per k (Base, then the method with its gain over Base), so
     that any number of budgets stays as narrow as one."""
-    columns = ["Method", "k", "%Opt (±δ)", "%Correct (±δ)", "Speedup", "pass@k"]
+    columns = ["Method", "k", "%Opt (Δ vs Base)", "%Correct (Δ vs Base)", "Speedup", "pass@k",
+               "%Opt decisions o/n/u/r"]  # fmt: skip
     rows: list[list[str]] = []
     for row in report.best_k:
         rows.append(["Base", str(row.k), *_best_k_cells(row.base, None)])
@@ -156,6 +185,8 @@ def run_tables(report: RunReport) -> list[Table]:
         tables.append(Table(title, generation_columns(), [generation_cells(report.generation)]))
     if (definitions := definitions_table(report)) is not None:
         tables.append(definitions)
+    if (ratios := ratio_table(report)) is not None:
+        tables.append(ratios)
     tables.append(cost_table({report.name: report.cost}))
     tables[-1].notes.extend(report.notes)
     if report.errors:
@@ -167,7 +198,7 @@ def compare_tables(report: CompareReport) -> list[Table]:
     tables = []
     for at_k in report.best_k:
         subset = f", common subset of {at_k.subset_size}" if at_k.subset_size is not None else ""
-        main = ["Run", "Method", "%Opt (±δ)", "%Correct (±δ)", "Speedup"]
+        main = ["Run", "Method", "%Opt (Δ vs first)", "%Correct (Δ vs first)", "Speedup"]
         rows = [
             [
                 e.run,

@@ -7,8 +7,9 @@ from typing import Any, cast
 from perfcodegen.errors import require
 from perfcodegen.judge.backend import Backend
 from perfcodegen.serve.app import ServiceSettings, create_app
+from perfcodegen.serve.caps import LimitCaps
 
-__all__ = ["ServiceSettings", "create_app", "serve"]
+__all__ = ["LimitCaps", "ServiceSettings", "create_app", "serve"]
 
 
 def serve(

@@ -3,7 +3,8 @@
 Judge0's submissions API for Python (create, batch, get, `wait=true`, `base64_encoded`,
 `fields`, statuses, languages, about, config_info) and a native endpoint,
 `POST /perfcodegen/jobs`, that takes a perfcodegen `JudgeJob` and answers its `JudgeResult`.
-Every job goes through one bounded queue: a request that would overfill it gets 429.
+Every job goes through one bounded queue: a request that would overfill it gets 429. Limits
+above the configured maxima are refused with 422, as Judge0 refuses them (`caps`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from perfcodegen.errors import PerfCodegenError, require
 from perfcodegen.judge.backend import Backend
 from perfcodegen.judge.model import JudgeJob, Limits
 from perfcodegen.serve import protocol
+from perfcodegen.serve.caps import Errors, LimitCaps, describe
 from perfcodegen.serve.queue import JobQueue, QueueFull, ShuttingDown, Ticket
 from perfcodegen.serve.submissions import job_for, select_fields, submission_fields
 
@@ -35,12 +37,26 @@ class ServiceSettings:
     """When set, every request must carry it (X-Auth-Token, or Authorization: Bearer)."""
     limits: Limits = field(default_factory=Limits)
     """Per-execution limits where a submission sets none."""
+    caps: LimitCaps = field(default_factory=LimitCaps)
+    """The largest limits a submission (or a native job) may ask for; more is a 422."""
 
 
 class _HTTPError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        body: Errors | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.message, self.headers = status, message, headers or {}
+        self.body: dict[str, Any] = dict(body) if body is not None else {"error": message}
+
+
+def _over_caps(errors: Errors) -> _HTTPError:
+    """Judge0's answer to limits above its maxima: 422 with the validation errors."""
+    return _HTTPError(422, describe(errors), body=errors)
 
 
 def create_app(backend: Backend, settings: ServiceSettings | None = None) -> Any:
@@ -53,6 +69,7 @@ def create_app(backend: Backend, settings: ServiceSettings | None = None) -> Any
     from starlette.routing import Route
 
     config = settings or ServiceSettings()
+    config.caps.check_defaults(config.limits)
     queue = JobQueue(backend, config.queue_size)
 
     def flag(request: Request, name: str) -> bool:
@@ -83,6 +100,9 @@ def create_app(backend: Backend, settings: ServiceSettings | None = None) -> Any
             raise _HTTPError(422, str(exc)) from exc
         if submission.language_id not in protocol.PYTHON_LANGUAGE_IDS:
             raise _HTTPError(422, f"language with id {submission.language_id} doesn't exist")
+        errors = config.caps.submission_errors(submission.model_dump(include=set(protocol.LIMIT_FIELDS)))
+        if errors:
+            raise _over_caps(errors)
         return submission
 
     def enqueue(jobs: list[tuple[JudgeJob, protocol.Judge0Submission | None]]) -> list[Ticket]:
@@ -134,7 +154,7 @@ def create_app(backend: Backend, settings: ServiceSettings | None = None) -> Any
                 valid.append((index, parse_submission(item, encoded)))
                 answers.append({})
             except _HTTPError as exc:
-                answers.append({"error": exc.message})
+                answers.append(exc.body)
         tickets = enqueue([(job_for(s, "", config.limits), s) for _, s in valid])
         for (index, _), ticket in zip(valid, tickets, strict=True):
             answers[index] = {"token": ticket.token}
@@ -160,6 +180,9 @@ def create_app(backend: Backend, settings: ServiceSettings | None = None) -> Any
             job = JudgeJob.model_validate(await read_json(request))
         except ValidationError as exc:
             raise _HTTPError(422, "; ".join(_describe(e) for e in exc.errors())) from exc
+        errors = config.caps.job_errors(job)
+        if errors:
+            raise _over_caps(errors)
         (ticket,) = enqueue([(job, None)])
         await ticket.done.wait()
         assert ticket.result is not None
@@ -190,7 +213,7 @@ def create_app(backend: Backend, settings: ServiceSettings | None = None) -> Any
                     raise _HTTPError(401, "Unauthorized")
                 return await handler(request)
             except _HTTPError as exc:
-                return JSONResponse({"error": exc.message}, exc.status, headers=exc.headers)
+                return JSONResponse(exc.body, exc.status, headers=exc.headers)
 
         return endpoint
 
@@ -216,7 +239,9 @@ def create_app(backend: Backend, settings: ServiceSettings | None = None) -> Any
         Route("/about", guarded(static(protocol.about)), methods=["GET"]),
         Route(
             "/config_info",
-            guarded(static(lambda: protocol.config_info(config.queue_size, config.max_batch))),
+            guarded(static(lambda: protocol.config_info(
+                config.queue_size, config.max_batch, config.caps, config.limits
+            ))),
             methods=["GET"],
         ),
         Route("/workers", guarded(static(workers)), methods=["GET"]),

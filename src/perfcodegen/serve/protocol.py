@@ -14,7 +14,8 @@ import platform
 from pydantic import BaseModel, ConfigDict, Field
 
 from perfcodegen.errors import PerfCodegenError
-from perfcodegen.judge.model import Verdict
+from perfcodegen.judge.model import Limits, Verdict
+from perfcodegen.serve.caps import LimitCaps
 
 JUDGE0_VERSION = "1.13.1"
 """What /about reports: the Judge0 release whose API (and language ids) we follow."""
@@ -114,7 +115,8 @@ class Judge0Submission(BaseModel):
     max_processes_and_or_threads: int | None = Field(default=None, ge=1)
     max_file_size: int | None = Field(default=None, gt=0)
     """Kilobytes."""
-    number_of_runs: int | None = Field(default=None, ge=1, le=20)
+    number_of_runs: int | None = Field(default=None, ge=1)
+    """At most the service's `max_number_of_runs` (`caps`)."""
 
     def decoded(self, base64_encoded: bool) -> Judge0Submission:
         """The same submission with its text fields decoded from base64 when they are."""
@@ -127,6 +129,11 @@ class Judge0Submission(BaseModel):
                 if getattr(self, name) is not None
             }
         )
+
+
+LIMIT_FIELDS = ("cpu_time_limit", "wall_time_limit", "memory_limit",
+                "max_processes_and_or_threads", "max_file_size", "number_of_runs")
+"""The submission fields that `caps.LimitCaps` bounds."""
 
 
 def b64decode(text: str) -> str:
@@ -143,8 +150,11 @@ def b64encode(text: str | None) -> str | None:
 ENCODED_FIELDS = ("source_code", "stdin", "expected_output", "stdout", "stderr", "compile_output")
 
 
-def config_info(max_queue_size: int, max_batch: int) -> dict[str, object]:
-    """Judge0's /config_info (the official SDK reads it when a client is created)."""
+def config_info(
+    max_queue_size: int, max_batch: int, caps: LimitCaps, limits: Limits
+) -> dict[str, object]:
+    """Judge0's /config_info (the official SDK reads it when a client is created): the
+    service's default limits and its maxima."""
     return {
         "maintenance_mode": False,
         "enable_wait_result": True,
@@ -157,26 +167,26 @@ def config_info(max_queue_size: int, max_batch: int) -> dict[str, object]:
         "callbacks_timeout": 0.0,
         "enable_additional_files": False,
         "max_queue_size": max_queue_size,
-        "cpu_time_limit": 10.0,
-        "max_cpu_time_limit": 60.0,
+        "cpu_time_limit": limits.cpu_time_s,
+        "max_cpu_time_limit": caps.max_cpu_time_limit,
         "cpu_extra_time": 0.0,
         "max_cpu_extra_time": 0.0,
-        "wall_time_limit": 10.0,
-        "max_wall_time_limit": 60.0,
-        "memory_limit": 2048 * 1024,
-        "max_memory_limit": 8192 * 1024,
+        "wall_time_limit": limits.wall_time_s,
+        "max_wall_time_limit": caps.max_wall_time_limit,
+        "memory_limit": limits.memory_mb * 1024,
+        "max_memory_limit": caps.max_memory_limit,
         "stack_limit": 64000,
         "max_stack_limit": 128000,
         "enable_per_process_and_thread_time_limit": False,
         "allow_enable_per_process_and_thread_time_limit": False,
         "enable_per_process_and_thread_memory_limit": False,
         "allow_enable_per_process_and_thread_memory_limit": False,
-        "max_processes_and_or_threads": 1,
-        "max_max_processes_and_or_threads": 64,
-        "max_file_size": 16 * 1024,
-        "max_max_file_size": 64 * 1024,
+        "max_processes_and_or_threads": limits.max_processes,
+        "max_max_processes_and_or_threads": caps.max_max_processes_and_or_threads,
+        "max_file_size": limits.file_size_mb * 1024,
+        "max_max_file_size": caps.max_max_file_size,
         "number_of_runs": 1,
-        "max_number_of_runs": 20,
+        "max_number_of_runs": caps.max_number_of_runs,
         "redirect_stderr_to_stdout": False,
         "max_extract_size": 0,
         "enable_batched_submissions": True,

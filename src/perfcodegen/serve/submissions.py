@@ -14,8 +14,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from perfcodegen.judge.model import JudgeJob, JudgeResult, Limits, MeasureMode, Verdict
-from perfcodegen.problems.model import TestCase
 from perfcodegen.serve.protocol import Judge0Submission, b64encode, status_for
+from perfcodegen.vocabulary import TestCase
 
 _NOTHING_EQUALS = "\x00perfcodegen: no expected output\x00"
 """Expected output for submissions without one: no printed text equals it after the

@@ -46,9 +46,19 @@ CREATE TABLE IF NOT EXISTS problems (
 """
 
 CONFIG_FILE = "config.json"
-INFORMATIONAL_KEYS = frozenset({"perfcodegen_version"})
-"""Recorded in config.json but not compared on resume (a new version may finish a run)."""
+INFORMATIONAL_KEYS = frozenset({"perfcodegen_version", "base_url"})
+"""Recorded in config.json but not compared on resume: a new version may finish a run, and
+the model's endpoint (kept in the config by earlier versions) does not change results."""
 DB_FILE = "run.sqlite"
+
+
+def config_differences(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """The settings in which two config.json contents differ. Compared setting by setting, so
+    a config.json in the flat layout of earlier versions resumes, and a refusal names them."""
+    before = flat_config(json.loads(json.dumps(previous, default=str)))
+    after = flat_config(json.loads(json.dumps(current, default=str)))
+    keys = (set(before) | set(after)) - INFORMATIONAL_KEYS
+    return sorted(k for k in keys if before.get(k) != after.get(k))
 
 
 class RunStore:
@@ -86,15 +96,7 @@ class RunStore:
         path = self.run_dir / CONFIG_FILE
         text = json.dumps(config, indent=2, sort_keys=True, default=str)
         if path.exists():
-            # Compared setting by setting, so a config.json in the flat layout of earlier
-            # versions resumes, and a refusal names the settings that differ.
-            previous = flat_config(json.loads(path.read_text()))
-            current = flat_config(json.loads(text))
-            changed = sorted(
-                k
-                for k in (set(previous) | set(current)) - INFORMATIONAL_KEYS
-                if previous.get(k) != current.get(k)
-            )
+            changed = config_differences(json.loads(path.read_text()), json.loads(text))
             if changed:
                 raise PerfCodegenError(
                     f"{self.run_dir} holds a run with a different configuration "

@@ -7,23 +7,36 @@ I_gen). The conditioned formats need their own prompts at evaluation:
   execution feedback precedes I_eff, as in the execution-conditioned training data;
 - ``ft-trajectory``: Fig. 14 with the input program as the only earlier iteration. ECCO does
   not say how test-time trajectories are formed (test pairs have no user history), so this
-  is our reading; with a user history, build the prompt with `formats.trajectory_prompt`.
+  is our reading; with a user history, build the prompt with `trajectory_prompt`.
+
+The prompts are those of the training data (`perfcodegen.finetune.formats` builds its examples
+with them), so a tuned model is asked as it was taught.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from perfcodegen.config import RunConfig
 from perfcodegen.errors import PerfCodegenError
-from perfcodegen.finetune.execution import input_candidate
-from perfcodegen.finetune.formats import exec_prompt, trajectory_prompt
 from perfcodegen.methods.base import Method, MethodInfo
 from perfcodegen.methods.common import draw_samples
 from perfcodegen.methods.ecco import FAMILY, last_iteration, problem_prompt
-from perfcodegen.methods.ecco_execution import execute_on_public_tests
+from perfcodegen.methods.ecco_execution import execute_on_public_tests, input_candidate
+from perfcodegen.methods.prompts import render
 from perfcodegen.methods.session import ProblemSession
+
+
+def exec_prompt(edit_prompt: str, feedback: str) -> str:
+    """The input program's execution feedback (Fig. 9), then I_eff."""
+    return render("ft_exec_edit", feedback=feedback, edit_prompt=edit_prompt)
+
+
+def trajectory_prompt(inputs: Sequence[str]) -> str:
+    """Fig. 14: the earlier programs of a trajectory, slowest first."""
+    return render("ft_trajectory", programs=list(inputs))
 
 
 @dataclass(frozen=True)
