@@ -19,6 +19,7 @@ from perfcodegen.measuring import (
     interval_fields,
     measure_programs,
     timing_tests,
+    timing_tests_applied,
 )
 from perfcodegen.methods.registry import get_method_info
 from perfcodegen.methods.session import ProblemSession
@@ -89,7 +90,7 @@ async def finalize_problem(session: ProblemSession) -> ProblemOutcome:
         spectrum_memory_kb=spectrum_memory,
         spectrum_source=spectrum_source,
         measure=config.measurement.measure,
-        timing_tests=config.measurement.timing_tests,
+        timing_tests=timing_tests_applied(all_tests, config.measurement.timing_tests),
         timing_test_count=len(timed.tests) if timed.tests else len(timing),
         timed_level=timed.level,
         resolution_s=timed.resolution_s,

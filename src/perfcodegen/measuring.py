@@ -111,6 +111,14 @@ def timing_tests(tests: list[TestCase], which: str) -> list[TestCase]:
     return [tests[i] for i in timing_positions(tests, which)]
 
 
+def timing_tests_applied(tests: list[TestCase], which: str) -> str:
+    """The `timing_tests` setting as it applied to a problem's `tests`: 'stress' or 'both'
+    where the problem has no stress test timed its given tests, and says so ('given')."""
+    if which in ("stress", "both") and all(stress_level(t) is None for t in tests):
+        return "given"
+    return which
+
+
 def timing_positions(tests: list[TestCase], which: str) -> list[int]:
     """The positions in `tests` of the tests `timing_tests` keeps, in its order."""
     given = [i for i, t in enumerate(tests) if stress_level(t) is None]

@@ -10,7 +10,12 @@ import pytest
 from perfcodegen.cli import main
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.llm.gguf import adapted_spec, gguf_path
-from perfcodegen.llm.local_prompt import CODE_STOPS, base_prompt, base_training_pair
+from perfcodegen.llm.local_prompt import (
+    CODE_STOPS,
+    PROSE_MAX_TOKENS,
+    base_prompt,
+    base_training_pair,
+)
 from perfcodegen.llm.model import ChatMessage
 
 CODE_TURN = ChatMessage(role="user", content="Write add(a, b). Wrap it with ```python.")
@@ -31,6 +36,13 @@ def test_a_prose_turn_is_not_primed_and_the_conversation_is_laid_out_in_order() 
     prompt = base_prompt([CODE_TURN, reply, PROSE_TURN])
     assert prompt.text == f"{CODE_TURN.content}\n\n{reply.content}\n\n{PROSE_TURN.content}\n\n"
     assert prompt.reply_prefix == "" and prompt.stops == () and prompt.reply("so") == "so"
+
+
+def test_prose_turns_of_a_base_model_are_capped_and_code_turns_keep_the_runs_budget() -> None:
+    prose, code = base_prompt([PROSE_TURN]), base_prompt([CODE_TURN])
+    assert prose.max_tokens(2048) == PROSE_MAX_TOKENS
+    assert prose.max_tokens(100) == 100
+    assert code.max_tokens(2048) == 2048
 
 
 def test_training_pairs_continue_the_prompt_as_generation_does() -> None:

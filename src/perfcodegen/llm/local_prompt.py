@@ -9,7 +9,8 @@ reply stops at the end of the program: at the closing fence or at the first top-
 statement that would run at import (``if __name__``, ``print(``, ``assert``). The reply is
 then the fenced program, as a chat model would give it, so later turns show the
 conversation in the same shape. Turns that ask for prose (reflections, plans) end with a blank
-line and stop only at the end-of-sequence token or ``max_tokens``.
+line; a base model's prose has no turn marker to stop at, so it stops at the end-of-sequence
+token or after ``PROSE_MAX_TOKENS`` (fewer if the run's ``max_tokens`` is smaller).
 
 A model whose GGUF carries a chat template gets chat prompts instead (none of this applies).
 """
@@ -27,6 +28,10 @@ OPEN_FENCE = "```python\n"
 CLOSE_FENCE = "\n```"
 CODE_STOPS = (CLOSE_FENCE, "\nif __name__", "\nprint(", "\nassert ")
 """Where a program ends: the fence closes, or a top-level statement would run at import."""
+PROSE_MAX_TOKENS = 256
+"""The most tokens of a base model's prose turn: with no turn marker it would otherwise run
+to the run's ``max_tokens`` (2,048 by default, minutes per turn on a CPU) on every reflection
+and plan of a refinement."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,10 @@ class BasePrompt:
     reply_prefix: str
     """The start of the reply that the prompt already wrote (the opened fence), or ''."""
     stops: tuple[str, ...]
+
+    def max_tokens(self, requested: int) -> int:
+        """The reply's token budget: the run's, and at most `PROSE_MAX_TOKENS` for prose."""
+        return requested if self.reply_prefix else min(requested, PROSE_MAX_TOKENS)
 
     def reply(self, completion: str) -> str:
         """The reply as a chat model would give it: the program inside its fence."""

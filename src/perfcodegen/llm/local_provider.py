@@ -143,15 +143,17 @@ class LocalProvider:
 
     def _run_batch(self, first: _Request, n: int) -> list[ModelOutput]:
         runtime = self.load()
-        stops = list(first.config.stop or [])
+        config = first.config
+        stops = list(config.stop or [])
         prompt: Prompt = first.messages
         shape = None
         if not runtime.has_chat_template:
             shape = base_prompt(first.messages)
             prompt = shape.text
             stops += [s for s in shape.stops if s not in stops]
+            config = config.model_copy(update={"max_tokens": shape.max_tokens(config.max_tokens)})
         started = time.perf_counter()
-        completions = runtime.complete(prompt, first.config, stops, n)
+        completions = runtime.complete(prompt, config, stops, n)
         latency = time.perf_counter() - started
         self.batches += 1
         return [
