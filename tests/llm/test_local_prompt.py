@@ -11,6 +11,7 @@ from perfcodegen.cli import main
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.llm.gguf import adapted_spec, gguf_path
 from perfcodegen.llm.local_prompt import (
+    CODE_MAX_TOKENS,
     CODE_STOPS,
     PROSE_MAX_TOKENS,
     base_prompt,
@@ -38,11 +39,11 @@ def test_a_prose_turn_is_not_primed_and_the_conversation_is_laid_out_in_order() 
     assert prompt.reply_prefix == "" and prompt.stops == () and prompt.reply("so") == "so"
 
 
-def test_prose_turns_of_a_base_model_are_capped_and_code_turns_keep_the_runs_budget() -> None:
+def test_turns_of_a_base_model_have_bounded_budgets_within_the_runs() -> None:
     prose, code = base_prompt([PROSE_TURN]), base_prompt([CODE_TURN])
-    assert prose.max_tokens(2048) == PROSE_MAX_TOKENS
-    assert prose.max_tokens(100) == 100
-    assert code.max_tokens(2048) == 2048
+    assert prose.max_tokens(2048) == PROSE_MAX_TOKENS < CODE_MAX_TOKENS
+    assert code.max_tokens(2048) == CODE_MAX_TOKENS
+    assert prose.max_tokens(100) == code.max_tokens(100) == 100
 
 
 def test_training_pairs_continue_the_prompt_as_generation_does() -> None:

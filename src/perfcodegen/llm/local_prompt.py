@@ -10,7 +10,8 @@ statement that would run at import (``if __name__``, ``print(``, ``assert``). Th
 then the fenced program, as a chat model would give it, so later turns show the
 conversation in the same shape. Turns that ask for prose (reflections, plans) end with a blank
 line; a base model's prose has no turn marker to stop at, so it stops at the end-of-sequence
-token or after ``PROSE_MAX_TOKENS`` (fewer if the run's ``max_tokens`` is smaller).
+token or after ``PROSE_MAX_TOKENS``, and code that never closes its fence after
+``CODE_MAX_TOKENS`` (fewer if the run's ``max_tokens`` is smaller).
 
 A model whose GGUF carries a chat template gets chat prompts instead (none of this applies).
 """
@@ -32,6 +33,10 @@ PROSE_MAX_TOKENS = 256
 """The most tokens of a base model's prose turn: with no turn marker it would otherwise run
 to the run's ``max_tokens`` (2,048 by default, minutes per turn on a CPU) on every reflection
 and plan of a refinement."""
+CODE_MAX_TOKENS = 512
+"""The most tokens of a base model's code turn: every benchmark's reference fits in fewer,
+and a base model that has not closed its fence by then is rambling, not finishing a
+program."""
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,9 @@ class BasePrompt:
     stops: tuple[str, ...]
 
     def max_tokens(self, requested: int) -> int:
-        """The reply's token budget: the run's, and at most `PROSE_MAX_TOKENS` for prose."""
-        return requested if self.reply_prefix else min(requested, PROSE_MAX_TOKENS)
+        """The reply's token budget: the run's, at most `CODE_MAX_TOKENS` for code and
+        `PROSE_MAX_TOKENS` for prose."""
+        return min(requested, CODE_MAX_TOKENS if self.reply_prefix else PROSE_MAX_TOKENS)
 
     def reply(self, completion: str) -> str:
         """The reply as a chat model would give it: the program inside its fence."""
