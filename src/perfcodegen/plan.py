@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from perfcodegen.backends import open_backend
-from perfcodegen.config import Measurement, RunConfig, RuntimeOptions
+from perfcodegen.config import Measurement, RunConfig, RuntimeOptions, config_from_saved
 from perfcodegen.errors import DataError, PerfCodegenError
 from perfcodegen.judge import CompareOptions, Judge, JudgeConfig, Limits
 from perfcodegen.judge.backend import Backend, require_mode
@@ -25,6 +25,7 @@ from perfcodegen.problems.registry import traits_of
 from perfcodegen.problems.stress import STRESS_OUTPUT_BYTES
 from perfcodegen.settings import GIVEN_METHOD
 from perfcodegen.solutions import REFERENCE, SolutionSet
+from perfcodegen.store import RunStore
 from perfcodegen.vocabulary import Problem
 from perfcodegen.vocabulary.stress import stress_level
 
@@ -63,6 +64,15 @@ class RunPlan:
         """The run's judge on its backend (`open_backend` unless given); use it as
         `async with plan.judge() as judge`."""
         return Judge(self.judge_config, backend=backend or self.open_backend())
+
+
+def stored_plan(store: RunStore, run_dir: Path) -> RunPlan:
+    """The plan of a run already in its store (rescore, failure tables): its saved config,
+    and the selection's problems with their stress tests, as they were judged."""
+    saved = store.load_config()
+    if not saved:
+        raise PerfCodegenError(f"{run_dir} is not a perfcodegen run (no config.json)")
+    return plan_run(config_from_saved(saved), RuntimeOptions(out=Path(run_dir)), stored=True)
 
 
 def plan_run(

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from perfcodegen.config import RuntimeOptions, config_from_saved
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.finalize import finalize_problem
 from perfcodegen.judge import Judge, JudgeConfig
 from perfcodegen.judge.model import JudgeJob, JudgeResult
 from perfcodegen.llm.mock import MockModel
 from perfcodegen.methods.session import Candidate, Conversation, ProblemSession, job_key
-from perfcodegen.plan import plan_run
+from perfcodegen.plan import stored_plan
 from perfcodegen.store import ProblemRecord, RunStore
 
 
@@ -43,11 +42,8 @@ class StoredResults:
 async def rescore(run_dir: Path) -> int:
     """Recompute and store every finished problem's outcome; returns how many."""
     with RunStore(Path(run_dir)) as store:
-        saved = store.load_config()
-        if not saved:
-            raise PerfCodegenError(f"{run_dir} is not a perfcodegen run (no config.json)")
-        config = config_from_saved(saved)
-        plan = plan_run(config, RuntimeOptions(out=Path(run_dir)), stored=True)
+        plan = stored_plan(store, run_dir)
+        config = plan.config
         problems = {p.id: p for p in plan.problems}
         judge = StoredResults(store, plan.judge_config)
         done = 0

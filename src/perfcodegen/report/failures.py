@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from perfcodegen.config import RunConfig, RuntimeOptions, config_from_saved
+from perfcodegen.config import RunConfig
 from perfcodegen.errors import PerfCodegenError
 from perfcodegen.judge.model import JudgeResult, MeasureMode, ProgramResult, TestOutcome, Verdict
 from perfcodegen.measuring import PLUS_TEST
 from perfcodegen.metrics.correctness import pass_at_k
 from perfcodegen.metrics.records import SAMPLE_PHASE
 from perfcodegen.metrics.samples import PASS_AT
-from perfcodegen.plan import plan_run
+from perfcodegen.plan import stored_plan
 from perfcodegen.store import CandidateRecord, RunStore
 from perfcodegen.vocabulary import Problem, TestCase, TestKind, stress_level
 
@@ -154,11 +154,8 @@ def run_checks(run_dir: Path) -> tuple[RunConfig, list[SampleCheck]]:
     """A run's config and every sample's final check (problems not finished yet left out);
     the benchmark is loaded as the run's config says."""
     with RunStore(Path(run_dir)) as store:
-        saved = store.load_config()
-        if not saved:
-            raise PerfCodegenError(f"{run_dir} has no config.json")
-        config = config_from_saved(saved)
-        plan = plan_run(config, RuntimeOptions(out=Path(run_dir)), stored=True)
+        plan = stored_plan(store, run_dir)
+        config = plan.config
         problems = {p.id: p for p in plan.problems}  # with their stress tests, as judged
         finished = {record.problem_id for record in store.problems()}
         missing = sorted(finished - set(problems))
